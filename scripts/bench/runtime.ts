@@ -37,7 +37,7 @@ const raw = {
   vae: await ort.InferenceSession.create(join(values.model!, 'vae_decoder/model.onnx'), opts),
 };
 const idsType = (raw.text.inputMetadata[0] as { type: string }).type;
-const tsMeta = raw.unet.inputMetadata.find((m) => m.name === 'timestep') as { type: string; shape: unknown[] };
+const tsMeta = raw.unet.inputMetadata.find((m) => m.name === 'timestep') as unknown as { type: string; shape: readonly unknown[] };
 const L = model.maxTokens;
 const f = model.latentFactor;
 const [h, w] = [height / f, width / f];
@@ -84,8 +84,8 @@ await pipelineRun(1);
 await rawRun(1);
 const rows = [];
 for (const n of sizes) {
-  const pipe = [];
-  const rawRuns = [];
+  const pipe: Awaited<ReturnType<typeof pipelineRun>>[] = [];
+  const rawRuns: Awaited<ReturnType<typeof rawRun>>[] = [];
   for (let r = 0; r < repeats; r++) {
     rawRuns.push(await rawRun(n));
     pipe.push(await pipelineRun(n));
