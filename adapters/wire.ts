@@ -1,5 +1,7 @@
 // The one place that builds the house's parts from configuration.
 import { resolve } from 'node:path';
+import { AttributeJudge } from './onnx/attribute-judge.ts';
+import { ClipEmbedder } from './onnx/clip-embedder.ts';
 import { OnnxSdModel } from './onnx/sd-model.ts';
 import { parseDevice } from './onnx/providers.ts';
 import type { DiffusionModel } from '../pipeline/diffusion/model.ts';
@@ -19,4 +21,18 @@ export function loadDiffusionModel(config: ModelConfig = {}): Promise<DiffusionM
     threads: config.threads,
     log: config.log ?? ((line) => console.error(line)),
   });
+}
+
+export const DEFAULT_EMBEDDER_DIR = resolve(DEFAULT_MODEL_DIR, 'clip');
+
+export function loadEmbedder(config: ModelConfig = {}): Promise<ClipEmbedder> {
+  return ClipEmbedder.load(config.modelDir ?? DEFAULT_EMBEDDER_DIR, {
+    device: parseDevice(config.device ?? 'cpu'),
+    threads: config.threads,
+    log: config.log ?? ((line) => console.error(line)),
+  });
+}
+
+export function loadJudge(values: Record<string, readonly string[]>, modelDir = DEFAULT_MODEL_DIR): Promise<AttributeJudge> {
+  return AttributeJudge.load(resolve(modelDir, 'judge'), values);
 }
