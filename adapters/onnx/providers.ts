@@ -41,13 +41,16 @@ const MISSING_HINT: Readonly<Record<Provider, string>> = {
   webgpu: 'a WebGPU adapter (on Linux: a Vulkan driver and loader, libvulkan1, for a GPU)',
 };
 
-function sessionOptions(provider: Provider, threads: number | undefined): ort.InferenceSession.SessionOptions {
+export function sessionOptions(provider: Provider, threads: number | undefined): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads ?? 0,
     interOpNumThreads: 1,
     logSeverityLevel: 3,
+    // Idle intra-op threads would otherwise spin after each run and starve the work between
+    // runs (scheduler steps, PNG encoding on libuv's pool) on a small machine.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { encodeImage } from '../../adapters/files/image-encoder.ts';
+import { sessionOptions } from '../../adapters/onnx/providers.ts';
 import { DEFAULT_MODEL_DIR, loadDiffusionModel } from '../../adapters/wire.ts';
 import { TextToImage } from '../../pipeline/diffusion/text-to-image.ts';
 
@@ -30,7 +31,7 @@ const { steps, guidance, width, height } = model.defaults;
 const prompt = 'a red striped circle, on a teal background';
 
 // Raw sessions on the same files, fed the same shapes: the floor the pipeline is measured against.
-const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+const opts = sessionOptions('cpu', threads);
 const raw = {
   text: await ort.InferenceSession.create(join(values.model!, 'text_encoder/model.onnx'), opts),
   unet: await ort.InferenceSession.create(join(values.model!, 'unet/model.onnx'), opts),
