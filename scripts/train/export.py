@@ -82,7 +82,7 @@ def export_sd(out, timestep_dtype=torch.long):
     dump(f'{out}/vae_decoder/config.json', vae)
     dump(f'{out}/vae_encoder/config.json', vae)
     dump(f'{out}/unet/config.json', {'_class_name': 'UNet2DConditionModel', 'sample_size': 16, 'in_channels': 4,
-                                     'out_channels': 4, 'cross_attention_dim': D, 'block_out_channels': [64, 128, 160]})
+                                     'out_channels': 4, 'cross_attention_dim': D, 'block_out_channels': [48, 96, 128]})
     dump(f'{out}/text_encoder/config.json', {'architectures': ['CLIPTextModel'], 'hidden_size': D,
                                              'max_position_embeddings': L, 'vocab_size': len(world.TOKEN_ID)})
     dump(f'{out}/scheduler/scheduler_config.json', diffusion.SCHEDULER_CONFIG)

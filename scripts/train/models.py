@@ -125,7 +125,7 @@ class CrossAttnBlock(nn.Module):
 class UNet(nn.Module):
     """sample [B,4,16,16], timestep [B], encoder_hidden_states [B,L,D] -> out_sample [B,4,16,16]."""
 
-    def __init__(self, latent=4, ctx_dim=128, ch=(64, 128, 160), emb=256):
+    def __init__(self, latent=4, ctx_dim=128, ch=(48, 96, 128), emb=192):
         super().__init__()
         c0, c1, c2 = ch
         self.t_mlp = nn.Sequential(nn.Linear(128, emb), nn.SiLU(), nn.Linear(emb, emb))
