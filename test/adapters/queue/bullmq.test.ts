@@ -1,0 +1,108 @@
+// The BullMQ queue against the JobQueue conformance suite, on a real Redis, plus what only a
+// shared queue can do: a job whose worker process dies is finished by another.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { BullmqJobQueue, type BullmqQueueOptions } from '../../../adapters/queue/bullmq.ts';
+import { FairAdmission } from '../../../adapters/queue/bullmq-admission.ts';
+import { ensureRedis } from '../../support/services.ts';
+import { queueConformance, type Data, type Result } from './conformance.ts';
+
+/** Deletes every key of a test queue: BullMQ's and the fairness keys beside them. */
+export async function dropQueueKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+queueConformance('bullmq', async (settings) => {
+  const url = await ensureRedis();
+  // A fresh prefix per test keeps tests apart and makes cleanup one pattern.
+  const options: BullmqQueueOptions = { url, prefix: `test-${randomUUID()}`, name: 'q', ...settings };
+  const producer = await BullmqJobQueue.open<Data, Result>(options);
+  const consumer = await BullmqJobQueue.open<Data, Result>(options);
+  return {
+    producer,
+    consumer,
+    cleanup: async () => {
+      await consumer.close();
+      await producer.close();
+      await dropQueueKeys(url, options.prefix!);
+    },
+  };
+});
+
+describe('BullMQ across processes', () => {
+  const quick = { lockDurationMs: 1000, stalledIntervalMs: 500 } as const;
+
+  it('finishes on another worker a job whose worker process was killed', async () => {
+    const url = await ensureRedis();
+    const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick };
+    const queue = await BullmqJobQueue.open<Data, Result>(options);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-process.ts'), url, options.prefix, options.name], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
+      const ready = next('ready');
+      await ready;
+      const started = next('started');
+      const id = await queue.enqueue({ userId: 'alice', data: { label: 'survivor' } });
+      assert.equal(await started, `started ${id}`);
+      child.kill('SIGKILL');
+      queue.work(async (job) => ({ label: job.data.label, attempt: job.attempt }));
+      const deadline = Date.now() + 15_000;
+      let info = await queue.get(id);
+      while (info?.state !== 'completed' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        info = await queue.get(id);
+      }
+      assert.equal(info?.state, 'completed');
+      assert.deepEqual(info?.result, { label: 'survivor', attempt: 2 });
+    } finally {
+      child.kill('SIGKILL');
+      await queue.close();
+      await dropQueueKeys(url, options.prefix);
+    }
+  });
+
+  it('repairs an admission cut short by a crash, so the user is not stuck', async () => {
+    const url = await ensureRedis();
+    // A window of one: the lost job holds its user's only slot, so nothing else of theirs runs until it is repaired.
+    const options = { url, prefix: `test-${randomUUID()}`, name: 'q', admissionWindow: 1, ...quick };
+    const queue = await BullmqJobQueue.open<Data, Result>(options);
+    const redis = new Redis(url);
+    try {
+      // What a producer that died between admitting a job and adding it to BullMQ leaves behind.
+      const lost = { id: randomUUID(), userId: 'alice', data: { label: 'lost' }, priority: 100, enqueuedAt: Date.now() };
+      assert.deepEqual(await new FairAdmission(redis, `${options.prefix}:${options.name}`, 1).enqueue([lost]), [0]);
+      const after = await queue.enqueue({ userId: 'alice', data: { label: 'after' } });
+      assert.equal((await queue.get(lost.id))?.state, 'queued');
+      const ran: string[] = [];
+      queue.work(async (job) => {
+        ran.push(job.data.label);
+        return { label: job.data.label, attempt: job.attempt };
+      });
+      const deadline = Date.now() + 15_000;
+      while ((await queue.get(after))?.state !== 'completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(ran, ['lost', 'after']);
+    } finally {
+      await redis.quit();
+      await queue.close();
+      await dropQueueKeys(url, options.prefix);
+    }
+  });
+});
