@@ -1,0 +1,146 @@
+// Bradley-Terry preference vector with a Gaussian prior, fitted by Newton's method (full
+// refit) or updated one observation at a time (online Laplace / assumed-density filtering).
+//
+// Model: P(a preferred to b) = sigmoid(w . (phi(a) - phi(b))), phi the normalized image
+// embedding ("Fast Adaptation with Bradley-Terry"; REFERENCE.md). A pair is an observation
+// x = phi(a) - phi(b) with target 1; a rating is a pointwise logistic term with
+// x = phi(img) - center and a soft target in [0, 1]. The posterior over w is kept as a
+// Gaussian N(mean, covariance): the mean is the profile's w_u, the covariance tells
+// onboarding where the fit is unsure.
+import { choleskyInverse, choleskyRobust, choleskySolve, dot, isFiniteArray, matVec, type Mat, type Vec } from './linalg.ts';
+
+export interface Observation {
+  readonly x: ArrayLike<number>;
+  /** Probability that the observation's "a" side wins: 1 for a choice, in [0, 1] for a rating. */
+  readonly target: number;
+  readonly weight: number;
+}
+
+export interface GaussianBelief {
+  readonly dim: number;
+  readonly mean: Vec;
+  /** D x D, row-major. */
+  readonly covariance: Mat;
+}
+
+export interface GaussianPrior {
+  readonly dim: number;
+  readonly mean: Vec;
+  readonly covariance: Mat;
+  readonly precision: Mat;
+}
+
+export const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+/** log(1 + e^z) without overflow. */
+const softplus = (z: number): number => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
+
+export function beliefFromPrior(prior: GaussianPrior): GaussianBelief {
+  return { dim: prior.dim, mean: prior.mean.slice(), covariance: prior.covariance.slice() };
+}
+
+/**
+ * MAP fit: minimize 1/2 (w-m0)' P0 (w-m0) + sum_i weight_i [softplus(z_i) - t_i z_i],
+ * z_i = w . x_i (the negative log posterior), by damped Newton. Strictly convex, so it
+ * converges from the prior mean; the Laplace covariance is the inverse Hessian there.
+ */
+export function fitBradleyTerry(data: readonly Observation[], prior: GaussianPrior, options: { maxIterations?: number; tolerance?: number } = {}): GaussianBelief & { iterations: number } {
+  const d = prior.dim;
+  const maxIterations = options.maxIterations ?? 30;
+  const tolerance = options.tolerance ?? 1e-7;
+  const p0 = prior.precision;
+  const objective = (w: Vec): number => {
+    const diff = w.map((v, i) => v - prior.mean[i]!);
+    let f = dot(diff, matVec(p0, diff, d)) / 2;
+    for (const o of data) {
+      const z = dot(w, o.x);
+      f += o.weight * (softplus(z) - o.target * z);
+    }
+    return f;
+  };
+  let w = prior.mean.slice();
+  let hessian: Mat = p0;
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const diff = w.map((v, i) => v - prior.mean[i]!);
+    const grad = matVec(p0, diff, d);
+    hessian = p0.slice();
+    for (const o of data) {
+      const p = sigmoid(dot(w, o.x));
+      const g = o.weight * (p - o.target);
+      const h = o.weight * p * (1 - p);
+      for (let i = 0; i < d; i++) {
+        const xi = o.x[i]!;
+        grad[i] = grad[i]! + g * xi;
+        const hx = h * xi;
+        const row = i * d;
+        for (let j = 0; j <= i; j++) hessian[row + j] = hessian[row + j]! + hx * o.x[j]!;
+      }
+    }
+    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) hessian[j * d + i] = hessian[i * d + j]!;
+    const step = choleskySolve(choleskyRobust(hessian, d), grad, d);
+    // Backtracking (Armijo) keeps each step a descent even far from the optimum.
+    const f0 = objective(w);
+    const slope = dot(grad, step);
+    let alpha = 1;
+    let next = w;
+    for (let k = 0; k < 30; k++) {
+      next = w.map((v, i) => v - alpha * step[i]!);
+      if (objective(next) <= f0 - 1e-4 * alpha * slope) break;
+      alpha /= 2;
+    }
+    const moved = Math.max(...step.map((s) => Math.abs(alpha * s)));
+    w = next;
+    if (moved < tolerance) {
+      iterations++;
+      break;
+    }
+  }
+  // Hessian at the final w (the loop's last one is one step behind; the difference is below tolerance).
+  const covariance = choleskyInverse(choleskyRobust(hessian, d), d);
+  if (!isFiniteArray(w) || !isFiniteArray(covariance)) throw new Error('Bradley-Terry fit diverged (non-finite values)');
+  return { dim: d, mean: w, covariance, iterations };
+}
+
+/**
+ * One observation folded into the belief: the exact MAP of N(mean, S) times the new
+ * logistic term, and its Laplace covariance. The MAP lies on mean + s * S x (the new
+ * term's gradient is along x), so a scalar Newton solve finds s:
+ *   s = -weight * (sigmoid(z0 + s q) - t),  z0 = mean . x,  q = x' S x.
+ * The covariance follows by Sherman-Morrison:
+ *   S' = S - h (S x)(S x)' / (1 + h q),  h = weight * p (1 - p) at the new mean.
+ * O(D^2), independent of how many events came before.
+ */
+export function updateBelief(belief: GaussianBelief, o: Observation): GaussianBelief {
+  const d = belief.dim;
+  const sx = matVec(belief.covariance, o.x, d);
+  const q = Math.max(0, dot(o.x, sx));
+  const z0 = dot(belief.mean, o.x);
+  let s = 0;
+  for (let k = 0; k < 20; k++) {
+    const p = sigmoid(z0 + s * q);
+    const f = s + o.weight * (p - o.target);
+    const df = 1 + o.weight * p * (1 - p) * q;
+    const delta = f / df;
+    s -= delta;
+    if (Math.abs(delta) < 1e-12) break;
+  }
+  const p = sigmoid(z0 + s * q);
+  const h = o.weight * p * (1 - p);
+  const k = h / (1 + h * q);
+  const mean = new Float64Array(d);
+  for (let i = 0; i < d; i++) mean[i] = belief.mean[i]! + s * sx[i]!;
+  const covariance = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) {
+    const row = i * d;
+    const ki = k * sx[i]!;
+    for (let j = 0; j < d; j++) covariance[row + j] = belief.covariance[row + j]! - ki * sx[j]!;
+  }
+  return { dim: d, mean, covariance };
+}
+
+/** Predictive P(a over b) for x = phi(a) - phi(b), with MacKay's probit correction for the uncertainty in w. */
+export function predictPreference(belief: GaussianBelief, x: ArrayLike<number>): { p: number; mean: number; variance: number } {
+  const mean = dot(belief.mean, x);
+  const variance = Math.max(0, dot(x, matVec(belief.covariance, x, belief.dim)));
+  return { p: sigmoid(mean / Math.sqrt(1 + (Math.PI * variance) / 8)), mean, variance };
+}

@@ -1,0 +1,208 @@
+// History -> profile. A user's preference state is a Gaussian belief over w_u (Bradley-Terry
+// in the embedder's image space, prior from the population: bradley-terry.ts, prior.ts)
+// plus contrast statistics over attributes (attribute-stats.ts). `applyEvent` folds one new
+// rating or choice in (O(D^2), whatever the history's length); `refit` rebuilds everything
+// from the whole history. Both are pure: a bad event leaves the old state untouched.
+import { addDirectEvidence, addImageEvidence, attributeScores, emptyStats, MIN_SCORE, type AttributeStats } from './attribute-stats.ts';
+import type { AttributeCatalog } from './attributes.ts';
+import { beliefFromPrior, fitBradleyTerry, updateBelief, type GaussianBelief, type Observation } from './bradley-terry.ts';
+import { PrefsInputError } from './errors.ts';
+import type { HistoryEvent, ImageFacts, Profile, RatingValue, WeightedAttribute } from './history.ts';
+import { isFiniteArray } from './linalg.ts';
+import type { AttributeExtractor, Extraction } from './ports.ts';
+import type { PopulationPrior } from './prior.ts';
+
+export interface ProfileContext {
+  readonly prior: PopulationPrior;
+  /** What is known of the images the history refers to. */
+  readonly images: (id: string) => ImageFacts | undefined;
+  readonly catalog: AttributeCatalog;
+}
+
+export interface PreferenceState {
+  readonly userId: string;
+  /** Posterior over w_u: its mean is the profile's vector. */
+  readonly belief: GaussianBelief;
+  readonly stats: AttributeStats;
+  /** Ratings and choices folded in. */
+  readonly evidence: number;
+  /** Of those, how many came by online update since the last full refit. */
+  readonly sinceRefit: number;
+  readonly strength: number;
+  /** Milliseconds since the epoch. */
+  readonly updatedAt: number;
+}
+
+export interface ApplyResult {
+  readonly state: PreferenceState;
+  /** Keywords that were not fit to keep (empty, absurdly long, letterless). */
+  readonly ignored: readonly string[];
+}
+
+/** A stated like or dislike weighs as much as two rated images: the person said it outright. */
+const STATED_WEIGHT = 2;
+/** Keywords read per list of one event: absurd metadata cannot flood a profile. */
+const MAX_KEYWORDS_PER_EVENT = 64;
+
+export function initialState(userId: string, ctx: ProfileContext, strength = 1, at = 0): PreferenceState {
+  checkStrength(strength);
+  return { userId, belief: beliefFromPrior(ctx.prior), stats: emptyStats(), evidence: 0, sinceRefit: 0, strength, updatedAt: at };
+}
+
+export function withStrength(state: PreferenceState, strength: number): PreferenceState {
+  checkStrength(strength);
+  return { ...state, strength };
+}
+
+/** Target probability and signed value of a rating. */
+function ratingValue(value: RatingValue): { target: number; y: number } {
+  if (value === 'like') return { target: 1, y: 1 };
+  if (value === 'dislike') return { target: 0, y: -1 };
+  if (Number.isInteger(value) && value >= 1 && value <= 5) return { target: (value - 1) / 4, y: (value - 3) / 2 };
+  throw new PrefsInputError('value', '"like", "dislike" or 1..5 stars', value);
+}
+
+function image(ctx: ProfileContext, id: unknown, field: string): ImageFacts {
+  const facts = typeof id === 'string' ? ctx.images(id) : undefined;
+  if (!facts) throw new PrefsInputError(field, 'the id of an image this service made or knows', id);
+  if (facts.embedding.length !== ctx.prior.dim || !isFiniteArray(facts.embedding)) {
+    throw new PrefsInputError(`${field}.embedding`, `${ctx.prior.dim} finite numbers`, `${facts.embedding.length} values`);
+  }
+  return facts;
+}
+
+/** Observation (for w_u) and attribute evidence of one event; extraction holds a comment's keywords. */
+function digest(event: HistoryEvent, ctx: ProfileContext, extraction?: Extraction) {
+  const ignored: string[] = [];
+  const keys = (list: readonly unknown[]) => list.slice(0, MAX_KEYWORDS_PER_EVENT).flatMap((raw) => {
+    const k = ctx.catalog.canonical(raw);
+    if (k === null) ignored.push(typeof raw === 'string' ? raw.slice(0, 80) : String(raw));
+    return k === null ? [] : [k];
+  });
+  const direct = (liked: readonly unknown[], disliked: readonly unknown[], w: (k: string) => number) => {
+    const l = keys(liked), d = keys(disliked);
+    const both = new Set(l.filter((k) => d.includes(k))); // ViPer: keywords in both lists are dropped
+    return [...l.filter((k) => !both.has(k)).map((k) => ({ attribute: k, value: w(k) })), ...d.filter((k) => !both.has(k)).map((k) => ({ attribute: k, value: -w(k) }))];
+  };
+  const commentEvidence = () => extraction ? direct(extraction.liked, extraction.disliked, (k) => extraction.weights?.[k] ?? 1) : [];
+  const center = ctx.prior.center;
+  switch (event?.kind) {
+    case 'rating': {
+      const facts = image(ctx, event.imageId, 'imageId');
+      const { target, y } = ratingValue(event.value);
+      const x = facts.embedding.map((v, i) => v - center[i]!);
+      return { obs: { x, target, weight: 1 } as Observation, images: [{ attrs: keys(facts.attributes), y, w: 1 }], direct: commentEvidence(), ignored };
+    }
+    case 'choice': {
+      if (event.winner === event.loser) throw new PrefsInputError('loser', 'an image other than the winner', event.loser);
+      const win = image(ctx, event.winner, 'winner');
+      const lose = image(ctx, event.loser, 'loser');
+      const x = win.embedding.map((v, i) => v - lose.embedding[i]!);
+      return { obs: { x, target: 1, weight: 1 } as Observation, images: [{ attrs: keys(win.attributes), y: 1, w: 0.5 }, { attrs: keys(lose.attributes), y: -1, w: 0.5 }], direct: [], ignored };
+    }
+    case 'comment':
+      if (typeof event.text !== 'string') throw new PrefsInputError('text', 'a string', event.text);
+      return { obs: undefined, images: [], direct: commentEvidence(), ignored };
+    case 'stated':
+      if (!Array.isArray(event.liked) || !Array.isArray(event.disliked)) throw new PrefsInputError('liked', 'two lists of keywords (liked, disliked)', event);
+      return { obs: undefined, images: [], direct: direct(event.liked, event.disliked, () => STATED_WEIGHT), ignored };
+    case 'prompt':
+      return { obs: undefined, images: [], direct: [], ignored };
+    default:
+      throw new PrefsInputError('kind', 'one of rating, choice, comment, stated, prompt', (event as { kind?: unknown })?.kind);
+  }
+}
+
+function foldStats(stats: AttributeStats, d: ReturnType<typeof digest>): AttributeStats {
+  let s = stats;
+  for (const img of d.images) s = addImageEvidence(s, img.attrs, img.y, img.w);
+  return d.direct.length ? addDirectEvidence(s, d.direct) : s;
+}
+
+/**
+ * The online update: one event folded into the state. Throws PrefsInputError for an event
+ * that cannot be used (unknown image, a choice of an image over itself, a bad rating), and
+ * leaves the given state as it was. `extraction` carries a comment's keywords (extract them
+ * first: the extractor is asynchronous, this update is not).
+ */
+export function applyEvent(state: PreferenceState, event: HistoryEvent, ctx: ProfileContext, extraction?: Extraction): ApplyResult {
+  const d = digest(event, ctx, extraction);
+  const belief = d.obs ? updateBelief(state.belief, d.obs) : state.belief;
+  if (!isFiniteArray(belief.mean)) throw new Error('online update produced non-finite values; the state was left as it was');
+  const at = Number.isFinite(event.at) ? Math.max(state.updatedAt, event.at) : state.updatedAt;
+  return {
+    state: { ...state, belief, stats: foldStats(state.stats, d), evidence: state.evidence + (d.obs ? 1 : 0), sinceRefit: state.sinceRefit + (d.obs ? 1 : 0), updatedAt: at },
+    ignored: d.ignored,
+  };
+}
+
+export interface RefitResult {
+  readonly state: PreferenceState;
+  /** Events left out, with why: a stored history may hold events that no longer resolve. */
+  readonly skipped: readonly { index: number; reason: string }[];
+  readonly ignored: readonly string[];
+}
+
+/**
+ * Whether a full refit is due. Online updates are assumed-density filtering: each is exact
+ * given the last belief, but early events weigh a little more than late ones (a > b then
+ * b > a, many times, leaves a lean toward the first). A refit now and then removes that
+ * order effect; it costs O(n D^2) per Newton step, so it runs off the request path.
+ */
+export function refitDue(state: PreferenceState): boolean {
+  return state.sinceRefit >= Math.max(25, 0.25 * state.evidence);
+}
+
+/** The full refit: every usable event of the history, Newton MAP of w_u under the prior. */
+export function refit(userId: string, history: readonly HistoryEvent[], ctx: ProfileContext, options: { strength?: number; extractions?: ReadonlyMap<string, Extraction> } = {}): RefitResult {
+  let stats = emptyStats();
+  const obs: Observation[] = [];
+  const skipped: { index: number; reason: string }[] = [];
+  const ignored: string[] = [];
+  let at = 0;
+  history.forEach((event, index) => {
+    try {
+      const text = event.kind === 'comment' ? event.text : event.kind === 'rating' ? event.comment : undefined;
+      const d = digest(event, ctx, text === undefined ? undefined : options.extractions?.get(text));
+      if (d.obs) obs.push(d.obs);
+      stats = foldStats(stats, d);
+      ignored.push(...d.ignored);
+      if (Number.isFinite(event.at)) at = Math.max(at, event.at);
+    } catch (e) {
+      if (!(e instanceof PrefsInputError)) throw e;
+      skipped.push({ index, reason: e.message });
+    }
+  });
+  const belief = fitBradleyTerry(obs, ctx.prior);
+  const state = { ...initialState(userId, ctx, options.strength ?? 1), belief, stats, evidence: obs.length, updatedAt: at };
+  return { state, skipped, ignored };
+}
+
+/** The profile a job reads: strongest attributes first, w_u as a plain vector. */
+export function toProfile(state: PreferenceState, maxAttributes = 24): Profile {
+  const liked: WeightedAttribute[] = [];
+  const disliked: WeightedAttribute[] = [];
+  const ranked = [...attributeScores(state.stats)].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
+  for (const [attribute, s] of ranked) {
+    if (s >= MIN_SCORE && liked.length < maxAttributes) liked.push({ attribute, weight: s });
+    if (s <= -MIN_SCORE && disliked.length < maxAttributes) disliked.push({ attribute, weight: -s });
+  }
+  return {
+    userId: state.userId, liked, disliked, vector: [...state.belief.mean], strength: state.strength,
+    evidence: state.evidence, updatedAt: new Date(state.updatedAt).toISOString(),
+  };
+}
+
+function checkStrength(strength: number): void {
+  if (!(strength >= 0 && strength <= 1)) throw new PrefsInputError('strength', 'a number in 0..1', strength);
+}
+
+/** Keywords of every comment in a history, extracted once each (for refit's `extractions`). */
+export async function extractComments(history: readonly HistoryEvent[], extractor: AttributeExtractor, signal?: AbortSignal): Promise<Map<string, Extraction>> {
+  const out = new Map<string, Extraction>();
+  for (const e of history) {
+    const text = e.kind === 'comment' ? e.text : e.kind === 'rating' ? e.comment : undefined;
+    if (typeof text === 'string' && text.trim() && !out.has(text)) out.set(text, await extractor.extract(text, { signal }));
+  }
+  return out;
+}
