@@ -2,7 +2,8 @@
 // and writes. Types only, plus the few error classes that must cross these boundaries, so the
 // recipe can throw them without importing an adapter. Adapters live in adapters/queue and
 // adapters/store; one conformance suite per port keeps them interchangeable.
-import type { GeneratedImage } from './diffusion/text-to-image.ts';
+import type { ModelDefaults } from './diffusion/model.ts';
+import type { GeneratedImage, GenerateOptions, TextToImageRequest, TextToImageResult } from './diffusion/text-to-image.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../prefs/history.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -259,4 +260,22 @@ export class StoreNotFoundError extends Error {
   ) {
     super(`${kind} ${JSON.stringify(id)} not found`);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diffusion backends: the local ONNX runtime (pipeline/diffusion/text-to-image.ts over an
+// adapters/onnx model) or a remote service (adapters/huggingface/text-to-image.ts).
+
+export interface DiffusionBackend {
+  /** Model name, stored with every image. */
+  readonly model: string;
+  /** Where it runs: "cpu", "cuda", "webgpu", or "remote:<provider>". */
+  readonly provider: string;
+  /** Whether prompt embeddings and extra guidance terms reach the model (false over the wire). */
+  readonly acceptsEmbeddings: boolean;
+  /** The text encoder's token budget and how a text counts against it. */
+  readonly maxTokens: number;
+  countTokens(text: string): number;
+  readonly defaults: ModelDefaults;
+  generate(request: TextToImageRequest, options?: GenerateOptions): Promise<TextToImageResult>;
 }

@@ -75,11 +75,34 @@ function repeatRows(t: FloatTensor, rows: number): FloatTensor {
   return { data, dims: [rows * t.dims[0]!, ...t.dims.slice(1)] };
 }
 
+/** The local backend: the denoising pipeline over a DiffusionModel (pipeline/ports.ts DiffusionBackend). */
 export class TextToImage {
-  constructor(readonly model: DiffusionModel) {}
+  readonly acceptsEmbeddings = true;
+
+  constructor(readonly diffusion: DiffusionModel) {}
+
+  get model(): string {
+    return this.diffusion.name;
+  }
+
+  get provider(): string {
+    return this.diffusion.provider;
+  }
+
+  get maxTokens(): number {
+    return this.diffusion.maxTokens;
+  }
+
+  get defaults() {
+    return this.diffusion.defaults;
+  }
+
+  countTokens(text: string): number {
+    return this.diffusion.tokenize(text).tokenCount;
+  }
 
   async generate(request: TextToImageRequest, options: GenerateOptions = {}): Promise<TextToImageResult> {
-    const { model } = this;
+    const model = this.diffusion;
     const timings = options.timings;
     const time = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
       const start = performance.now();

@@ -93,6 +93,7 @@ def export_sd(out, timestep_dtype=torch.long):
         'tokenizer': ['transformers', 'CLIPTokenizerFast'], 'unet': ['diffusers', 'OnnxRuntimeModel'],
         'vae_decoder': ['diffusers', 'OnnxRuntimeModel'], 'vae_encoder': ['diffusers', 'OnnxRuntimeModel'],
         'safety_checker': [None, None], 'feature_extractor': [None, None], 'requires_safety_checker': False})
+    shutil.copy(os.path.join(world.ROOT, 'scripts', 'world', 'vocabulary.json'), f'{out}/vocabulary.json')
     dump(f'{out}/atelier.json', {'name': os.path.basename(out), 'world': world.VOCAB['name'],
                                  'defaults': {'steps': 20, 'guidance': 4.0, 'scheduler': 'ddim', 'width': 32, 'height': 32},
                                  'trained_steps': state['step']})

@@ -1,0 +1,155 @@
+// The preference side of a job, in one place: a user's state from their history (refit on
+// first use, then online updates), the plan for a prompt (rewrite, negative prompt, ViPer
+// guidance terms), what an image shows (embedding and attributes) and the rerank.
+import type { AttributeCatalog } from '../prefs/attributes.ts';
+import { preferenceGuidance, type GuidanceTerm } from '../prefs/conditioning.ts';
+import type { HistoryEvent, ImageFacts, Profile } from '../prefs/history.ts';
+import type { AttributeExtractor, Embedder, RgbImage, TokenCounter } from '../prefs/ports.ts';
+import type { PopulationPrior } from '../prefs/prior.ts';
+import { applyEvent, extractComments, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
+import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
+import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
+import type { HistoryStore } from './ports.ts';
+
+export interface PersonalizerDeps {
+  readonly catalog: AttributeCatalog;
+  readonly prior: PopulationPrior;
+  readonly extractor: AttributeExtractor;
+  /** Without one, images carry no embedding and candidates are kept in generation order. */
+  readonly embedder?: Embedder;
+  /** Users whose state stays in memory between events. */
+  readonly cacheSize?: number;
+}
+
+export interface PromptPlan {
+  readonly prompt: string;
+  readonly negativePrompt: string;
+  readonly guidance: GuidanceTerm[];
+  readonly explanation: RewriteExplanation;
+  readonly strength: number;
+}
+
+export interface ImageDescription {
+  readonly embedding: number[];
+  readonly attributes: string[];
+}
+
+const textOf = (e: HistoryEvent) => (e.kind === 'comment' ? e.text : e.kind === 'rating' ? e.comment : undefined);
+const imagesOf = (e: HistoryEvent) => (e.kind === 'rating' ? [e.imageId] : e.kind === 'choice' ? [e.winner, e.loser] : e.kind === 'comment' && e.imageId ? [e.imageId] : []);
+
+export class Personalizer {
+  private readonly states = new Map<string, PreferenceState>();
+  private tagTexts: Promise<{ family: string; text: string; embedding: number[] }[]> | undefined;
+
+  constructor(readonly deps: PersonalizerDeps) {}
+
+  get catalog(): AttributeCatalog {
+    return this.deps.catalog;
+  }
+
+  private async context(userId: string, history: HistoryStore, events: readonly HistoryEvent[]): Promise<ProfileContext> {
+    const ids = [...new Set(events.flatMap(imagesOf))];
+    const facts = new Map<string, ImageFacts>((await history.imageFacts(userId, ids)).map((f) => [f.id, f]));
+    return { prior: this.deps.prior, catalog: this.deps.catalog, images: (id) => facts.get(id) };
+  }
+
+  private remember(state: PreferenceState): void {
+    this.states.delete(state.userId);
+    this.states.set(state.userId, state);
+    while (this.states.size > (this.deps.cacheSize ?? 1000)) this.states.delete(this.states.keys().next().value!);
+  }
+
+  /** The user's state: cached, or refit from the whole stored history. */
+  async state(userId: string, history: HistoryStore): Promise<PreferenceState> {
+    const cached = this.states.get(userId);
+    if (cached) return cached;
+    // A stated event with both lists empty marks a reset: the profile starts over after it.
+    const all = await history.history(userId);
+    const events = all.slice(all.findLastIndex((e) => e.kind === 'stated' && !e.liked.length && !e.disliked.length) + 1);
+    const stored = await history.loadProfile(userId);
+    const extractions = await extractComments(events, this.deps.extractor);
+    const { state } = refit(userId, events, await this.context(userId, history, events), { strength: stored?.strength ?? 1, extractions });
+    this.remember(state);
+    return state;
+  }
+
+  /** Folds new events (already appended to the store) into the state; returns the new profile. */
+  async update(userId: string, events: readonly HistoryEvent[], history: HistoryStore): Promise<Profile> {
+    let state = await this.state(userId, history);
+    if (refitDue(state)) {
+      this.states.delete(userId);
+      state = await this.state(userId, history);
+    } else {
+      const ctx = await this.context(userId, history, events);
+      for (const event of events) {
+        const text = textOf(event);
+        const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
+        state = applyEvent(state, event, ctx, extraction).state;
+      }
+      this.remember(state);
+    }
+    return toProfile(state);
+  }
+
+  setStrength(state: PreferenceState, strength: number): Profile {
+    const next = withStrength(state, strength);
+    this.remember(next);
+    return toProfile(next);
+  }
+
+  forget(userId: string): void {
+    this.states.delete(userId);
+  }
+
+  /** Rewritten prompt, negative prompt and guidance terms for one job. */
+  plan(prompt: string, negativePrompt: string, profile: Profile, o: { strength: number; seed: number; tokens: TokenCounter; pastPrompts: string[]; guidance: boolean }): PromptPlan {
+    const rewrite = rewritePrompt(prompt, profile, this.deps.catalog, { tokens: o.tokens, strength: o.strength, seed: o.seed, negativePrompt, pastPrompts: o.pastPrompts });
+    const guidance = o.guidance && o.strength > 0
+      ? preferenceGuidance(profile, this.deps.catalog, { strength: o.strength, prompt: rewrite.prompt, seed: o.seed, tokens: o.tokens })
+      : [];
+    return { prompt: rewrite.prompt, negativePrompt: rewrite.negativePrompt, guidance, explanation: rewrite.explanation, strength: o.strength };
+  }
+
+  /** Texts the embedder can tell apart for each exclusive family, embedded once. */
+  private tagVocabulary(embedder: Embedder) {
+    this.tagTexts ??= (async () => {
+      const defs = this.deps.catalog.attributes.filter((d) => d.exclusive && !d.family.startsWith('art:'));
+      const subject = this.deps.catalog.subjects.at(-1) ?? 'picture';
+      const texts = defs.map((d) => (d.placement === 'before-subject' ? `a ${d.phrase} ${subject}` : `a ${subject}${d.phrase}`));
+      const embeddings = await embedder.embedTexts(texts);
+      return defs.map((d, i) => ({ family: d.family, text: d.text, embedding: embeddings[i]! }));
+    })();
+    return this.tagTexts;
+  }
+
+  /** Embeddings and attributes of images: zero-shot tags for the world's families, plus what the prompt named. */
+  async describe(images: readonly RgbImage[], prompt: string): Promise<ImageDescription[]> {
+    const named = this.deps.catalog.mentioned(prompt);
+    const namedTexts = named.map((d) => d.text);
+    const embedder = this.deps.embedder;
+    if (!embedder) return images.map(() => ({ embedding: [], attributes: [...namedTexts] }));
+    const [embeddings, vocab] = await Promise.all([embedder.embedImages(images), this.tagVocabulary(embedder)]);
+    return embeddings.map((e) => {
+      const best = new Map<string, { text: string; score: number }>();
+      for (const t of vocab) {
+        const score = t.embedding.reduce((s, x, k) => s + x * e[k]!, 0);
+        if (score > (best.get(t.family)?.score ?? -Infinity)) best.set(t.family, { text: t.text, score });
+      }
+      const tagged = [...best.values()].map((b) => b.text);
+      const taggedFamilies = new Set(best.keys());
+      const rest = named.filter((d) => !taggedFamilies.has(d.family)).map((d) => d.text);
+      return { embedding: e, attributes: [...tagged, ...rest] };
+    });
+  }
+
+  async promptEmbedding(prompt: string): Promise<number[] | undefined> {
+    return this.deps.embedder ? (await this.deps.embedder.embedTexts([prompt]))[0] : undefined;
+  }
+
+  rank(profile: Profile, candidates: { id: string; embedding: readonly number[] }[], promptEmbedding: readonly number[] | undefined, keep: number): ScoredCandidate[] {
+    if (!this.deps.embedder || profile.vector.length === 0) {
+      return candidates.map((c, i) => ({ index: i, id: c.id, preference: 0, faithfulness: 0, score: 0, rank: i + 1, kept: i < keep }));
+    }
+    return rerank({ vector: profile.vector, candidates, promptEmbedding, keep });
+  }
+}
