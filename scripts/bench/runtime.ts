@@ -116,7 +116,7 @@ try {
   const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'torch_unet.py'), '--batch', '2', '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const torchMs = JSON.parse(out.trim().split('\n').pop()!).ms_per_call as number;
   const b = 2;
-  const D = 128;
+  const D = (await model.encodeText([model.tokenize('').ids])).dims[2]!;
   const feeds = {
     sample: new ort.Tensor('float32', new Float32Array(b * 4 * h * w).fill(0.1), [b, 4, h, w]),
     timestep: new ort.Tensor('int64', BigInt64Array.from([500n, 500n]), [b]),
