@@ -31,6 +31,7 @@ import { mulberry32, pick, type Rng } from '../world/prng.ts';
 import { render } from '../world/render.ts';
 import { randomAttributes } from '../world/sample.ts';
 import { vocabulary, type Attributes } from '../world/vocabulary.ts';
+import { makeUsers as makeTastes, sigmoid, STYLE, tasteFactors } from './simulated-users.ts';
 
 export const CHOICE_COUNTS = [1, 2, 4, 8, 16, 32] as const;
 export const METHODS = ['population-mean', 'per-user', 'prior+per-user', 'prior+per-user-online', 'prior+per-user+onboarding'] as const;
@@ -59,9 +60,6 @@ export interface PrefsBenchSummary {
   readonly setup: Record<string, unknown>;
 }
 
-const STYLE = Object.entries(vocabulary.families).filter(([, f]) => f.kind === 'style').flatMap(([name, f]) => f.values.map((v) => `${name}:${v}`));
-const gauss = (r: Rng) => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const percentile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
 interface Img { id: string; attrs: Attributes; phi: number[] }
@@ -78,14 +76,8 @@ async function renderPool(embedder: Embedder, n: number, r: Rng, tag: string): P
   return out;
 }
 
-/** Hidden taste: u = F c / sqrt(k) + s e over the style values; F shared by the population. */
-function makeUsers(count: number, factors: number[][], s: number, r: Rng): ((a: Attributes) => number)[] {
-  return Array.from({ length: count }, () => {
-    const c = factors.map(() => gauss(r));
-    const pref = STYLE.map((_, v) => factors.reduce((s, f, k) => s + (f[v]! * c[k]!) / Math.sqrt(factors.length), 0) + s * gauss(r));
-    return (a: Attributes) => STYLE.reduce((s, key, v) => { const [fam, val] = key.split(':'); return s + (a[fam!] === val ? pref[v]! : 0); }, 0);
-  });
-}
+/** Hidden taste (simulated-users.ts): u = F c / sqrt(k) + s e over the style values; F shared by the population. */
+const makeUsers = (count: number, factors: number[][], s: number, r: Rng) => makeTastes(count, factors, s, r).map((u) => u.utility);
 
 function choices(u: (a: Attributes) => number, pool: Img[], n: number, r: Rng): Observation[] {
   return Array.from({ length: n }, () => {
@@ -133,7 +125,7 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
   const trainPool = await renderPool(embedder, o.poolSize, r, 'a');
   const testPool = await renderPool(embedder, o.poolSize, r, 'b');
   // 2. Population prior, fitted on other users' choices.
-  const factors = Array.from({ length: 4 }, () => STYLE.map(() => gauss(r)));
+  const factors = tasteFactors(4, r);
   const center = new Array(dim).fill(0).map((_, i) => trainPool.reduce((s, img) => s + img.phi[i]!, 0) / trainPool.length);
   const population = makeUsers(o.trainUsers, factors, o.idiosyncrasy, r).map((u) => choices(u, trainPool, o.trainChoices, r));
   let t0 = performance.now();

@@ -1,0 +1,202 @@
+// One simulated user through the product, as a person would meet it:
+//  1. Onboarding pool: images of a content-open prompt ("a shape"), made by the user's own
+//     generation jobs with personalization off (copied, not regenerated, into the accounts
+//     that onboard the same user to other k).
+//  2. Onboarding: k pairwise choices, each pair proposed by FeedbackLoop.nextPair and the
+//     choice recorded through FeedbackLoop.record. The user judges what the judge reads in
+//     the images (hidden utility + noise). One account per k: later judgements never see
+//     images made for an earlier k's evaluation.
+//  3. Held-out prompts naming only the shape ("a circle"): a base job (personalization off,
+//     one candidate) and a personalized job from the same seed through runGenerationJob, all
+//     parts on, and at the ablation k each part alone. The hidden utility, without noise,
+//     picks the winner; ties count half.
+import { runGenerationJob, type GenerationDeps, type GenerationRequest } from '../../pipeline/generate-job.ts';
+import { caption } from '../world/caption.ts';
+import { mulberry32, type Rng } from '../world/prng.ts';
+import { vocabulary, type Attributes } from '../world/vocabulary.ts';
+import type { BenchWorld } from './bench-world.ts';
+import { prefersFirst, type SimulatedUser } from './simulated-users.ts';
+import { outcome } from './win-rate.ts';
+
+export const VARIANTS = {
+  all: { rewrite: true, guidance: true, rerank: true },
+  rewrite: { rewrite: true, guidance: false, rerank: false },
+  guidance: { rewrite: false, guidance: true, rerank: false },
+  rerank: { rewrite: false, guidance: false, rerank: true },
+} as const;
+export type Variant = keyof typeof VARIANTS;
+
+export interface ProtocolOptions {
+  /** Onboarding judgements, one evaluation per entry. */
+  readonly ks: readonly number[];
+  /** Held-out prompts per user. */
+  readonly prompts: number;
+  /** Candidates of a personalized job when the rerank is on. */
+  readonly candidates: number;
+  /** Images in the onboarding pool. */
+  readonly pool: number;
+  /** The k at which each part also runs alone; none if undefined. */
+  readonly ablationK?: number;
+  /** Denoising steps (the model's default if undefined). */
+  readonly steps?: number;
+  /** Scale of the judgement noise (Gumbel), against tastes of about 1. */
+  readonly temperature: number;
+  readonly seed: number;
+}
+
+export interface Comparison {
+  readonly user: number;
+  readonly k: number;
+  readonly variant: Variant;
+  readonly prompt: string;
+  readonly seed: number;
+  readonly rewrittenPrompt: string;
+  readonly negativePrompt: string;
+  readonly base: Attributes;
+  readonly personalized: Attributes;
+  readonly utility: { readonly base: number; readonly personalized: number };
+  /** 1 win, 1/2 tie, 0 loss. */
+  readonly score: number;
+  /** Whether the judge sees the prompt's shape. */
+  readonly faithful: { readonly base: boolean; readonly personalized: boolean };
+  /** Wall-clock job time per kept image. */
+  readonly ms: { readonly base: number; readonly personalized: number };
+  /** Style values the rewrite wrote into the prompt, and how many of them the judge sees. */
+  readonly rewriteNamed: number;
+  readonly rewriteShown: number;
+  /** Terms the rewrite added that the world has no value for (e.g. the catalog's general colours). */
+  readonly rewriteOffWorld: number;
+}
+
+export interface UserRun {
+  readonly user: number;
+  readonly strongDislike?: string;
+  readonly comparisons: Comparison[];
+  /** Per k: the world values the profile likes and dislikes, and the share whose sign agrees with the hidden taste. */
+  readonly profiles: Record<string, { liked: string[]; disliked: string[]; agreement: number | null }>;
+  /** Per style family: the share of pool images where the product's own tags (what the profile learns from) agree with the judge. */
+  readonly tagger: Record<string, number>;
+  /** Base and fully personalized pixels at the largest k, for the contact sheet. */
+  readonly sheet: { prompt: string; base: Uint8Array; personalized: Uint8Array; score: number }[];
+}
+
+export const POOL_PROMPT = caption({}, new Set());
+const SHAPES = vocabulary.families.shape!.values;
+
+let jobCount = 0;
+async function runJob(world: BenchWorld, deps: GenerationDeps, userId: string, request: GenerationRequest) {
+  const job = { id: `bench-${process.pid}-${++jobCount}`, userId, data: { userId, request }, attempt: 1, reportProgress: () => {} };
+  const t0 = performance.now();
+  const result = await runGenerationJob(job, deps, new AbortController().signal);
+  const ms = (performance.now() - t0) / result.imageIds.length;
+  return { result, ms, images: await world.read(userId, result.imageIds) };
+}
+
+/** Seeds and noise of user i under run seed s: the same wherever and however often it runs. */
+const userRng = (seed: number, user: number, stream: number): Rng => mulberry32((seed * 1_000_003 + user * 7919 + stream * 104_729) >>> 0);
+
+export async function runUser(world: BenchWorld, user: SimulatedUser, o: ProtocolOptions): Promise<UserRun> {
+  const seeds = userRng(o.seed, user.index, 1);
+  const draw = () => Math.floor(seeds() * 2 ** 31);
+  const poolSeed = draw();
+  const heldOut = Array.from({ length: o.prompts }, (_, j) => {
+    const shape = SHAPES[(user.index + j) % SHAPES.length]!;
+    return { shape, prompt: caption({ shape }, new Set(['shape'])), seed: draw() };
+  });
+  const ks = [...o.ks].sort((a, b) => a - b);
+  const comparisons: Comparison[] = [];
+  const profiles: UserRun['profiles'] = {};
+  let sheet: UserRun['sheet'] = [];
+  let poolRows: Awaited<ReturnType<BenchWorld['store']['listImages']>>['images'] = [];
+  const poolAttrs = new Map<number, Attributes>();
+  const base = new Map<number, { attrs: Attributes; pixels: Uint8Array; ms: number }>();
+  let tagger: Record<string, number> = {};
+
+  for (const k of ks) {
+    const account = (await world.store.createUser(`sim-${user.index}-k${k}`)).user.id;
+    // 1. The onboarding pool: generated once per user, copied into the other accounts.
+    if (!poolRows.length) {
+      for (let made = 0; made < o.pool; made += 8) {
+        const { images } = await runJob(world, world.deps, account, { prompt: POOL_PROMPT, n: Math.min(8, o.pool - made), seed: poolSeed + made, steps: o.steps, personalization: 0 });
+        for (const im of images) poolAttrs.set(im.seed, im.attrs);
+      }
+      poolRows = (await world.store.listImages(account, { limit: 100 })).images;
+      tagger = taggerAgreement(world, poolRows, poolAttrs);
+    } else {
+      const jobId = `bench-${process.pid}-${++jobCount}`;
+      await world.store.createJob({ id: jobId, userId: account, request: { prompt: POOL_PROMPT, copiedFrom: poolRows[0]!.jobId } });
+      await world.store.saveImages(poolRows.map(({ id: _id, rating: _r, createdAt: _c, ...row }) => ({ ...row, userId: account, jobId })));
+      await world.store.finishJob(jobId, 'completed');
+    }
+    const seedOf = new Map((await world.store.listImages(account, { limit: 100 })).images.map((im) => [im.id, im.seed]));
+    const attrsOf = (id: string) => poolAttrs.get(seedOf.get(id)!)!;
+
+    // 2. Onboarding: k choices between the pairs the product proposes.
+    const noise = userRng(o.seed, user.index, 2);
+    for (let i = 0; i < k; i++) {
+      const pair = await world.feedback.nextPair(account);
+      if (!pair) break;
+      const aWins = prefersFirst(user, attrsOf(pair.a), attrsOf(pair.b), o.temperature, noise);
+      await world.feedback.record(account, [{ kind: 'choice', winner: aWins ? pair.a : pair.b, loser: aWins ? pair.b : pair.a, at: Date.now() }]);
+    }
+    profiles[String(k)] = profileAgreement(world, user, await world.feedback.profile(account));
+
+    // 3. Held-out prompts: base once per user, then each variant from the same seed.
+    const variants: Variant[] = k === o.ablationK ? ['all', 'rewrite', 'guidance', 'rerank'] : ['all'];
+    for (const h of heldOut) {
+      if (!base.has(h.seed)) {
+        const b = await runJob(world, world.deps, account, { prompt: h.prompt, n: 1, candidates: 1, seed: h.seed, steps: o.steps, personalization: 0 });
+        base.set(h.seed, { attrs: b.images[0]!.attrs, pixels: b.images[0]!.pixels, ms: b.ms });
+      }
+      const b = base.get(h.seed)!;
+      for (const variant of variants) {
+        const features = VARIANTS[variant];
+        const p = await runJob(world, { ...world.deps, features }, account, { prompt: h.prompt, n: 1, candidates: features.rerank ? o.candidates : 1, seed: h.seed, steps: o.steps });
+        const im = p.images[0]!;
+        const added = world.deps.personalizer.catalog.mentioned(p.result.rewrittenPrompt).filter((d) => d.family !== 'shape');
+        const named = added.filter((d) => d.id in user.taste);
+        const u = { base: user.utility(b.attrs), personalized: user.utility(im.attrs) };
+        comparisons.push({
+          user: user.index, k, variant, prompt: h.prompt, seed: h.seed, rewrittenPrompt: p.result.rewrittenPrompt, negativePrompt: p.result.negativePrompt,
+          base: b.attrs, personalized: im.attrs, utility: u, score: outcome(u.personalized, u.base),
+          faithful: { base: b.attrs.shape === h.shape, personalized: im.attrs.shape === h.shape },
+          ms: { base: b.ms, personalized: p.ms },
+          rewriteNamed: named.length, rewriteShown: named.filter((d) => im.attrs[d.family] === d.value).length, rewriteOffWorld: added.length - named.length,
+        });
+        if (variant === 'all' && k === ks.at(-1)) sheet = [...sheet, { prompt: h.prompt, base: b.pixels, personalized: im.pixels, score: comparisons.at(-1)!.score }];
+      }
+    }
+  }
+  return { user: user.index, strongDislike: user.strongDislike, comparisons, profiles, sheet, tagger };
+}
+
+/** Whether the learned likes sit above the family's mean hidden taste, and the dislikes below. */
+function profileAgreement(world: BenchWorld, user: SimulatedUser, profile: { liked: readonly { attribute: string }[]; disliked: readonly { attribute: string }[] }) {
+  const catalog = world.deps.personalizer.catalog;
+  const ids = (list: readonly { attribute: string }[]) => list.flatMap((w) => {
+    const d = catalog.lookup(w.attribute);
+    return d && d.id in user.taste ? [d.id] : [];
+  });
+  const centered = (id: string) => {
+    const family = id.slice(0, id.indexOf(':'));
+    const values = vocabulary.families[family]!.values.map((v) => user.taste[`${family}:${v}`]!);
+    return user.taste[id]! - values.reduce((a, b) => a + b, 0) / values.length;
+  };
+  const liked = ids(profile.liked), disliked = ids(profile.disliked);
+  const agree = liked.filter((id) => centered(id) > 0).length + disliked.filter((id) => centered(id) < 0).length;
+  const total = liked.length + disliked.length;
+  return { liked, disliked, agreement: total ? agree / total : null };
+}
+
+/** Whether the attributes the product stored for its pool images (zero-shot tags) match what the judge reads. */
+function taggerAgreement(world: BenchWorld, rows: readonly { seed: number; attributes: readonly string[] }[], judged: ReadonlyMap<number, Attributes>): Record<string, number> {
+  const catalog = world.deps.personalizer.catalog;
+  const families = vocabulary.caption_order.filter((f) => vocabulary.families[f]!.kind === 'style');
+  return Object.fromEntries(families.map((f) => {
+    const agree = rows.filter((row) => row.attributes.some((text) => {
+      const d = catalog.lookup(text);
+      return d?.family === f && judged.get(row.seed)?.[f] === d.value;
+    })).length;
+    return [f, rows.length ? agree / rows.length : NaN];
+  }));
+}
