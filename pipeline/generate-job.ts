@@ -39,6 +39,8 @@ export interface GenerationDeps {
   readonly history: HistoryStore;
   readonly files: ImageFiles;
   readonly personalizer: Personalizer;
+  /** Which parts of personalization run, for ablations; each is on unless set false. */
+  readonly features?: { readonly rewrite?: boolean; readonly guidance?: boolean; readonly rerank?: boolean };
 }
 
 export const LIMITS = { n: 8, candidates: 32, steps: 150, guidance: 30 } as const;
@@ -107,9 +109,10 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   const strength = (request.personalization ?? 1) * profile.strength;
   const past = (await history.history(userId, { limit: 200 })).filter((e) => e.kind === 'prompt').map((e) => (e as { text: string }).text);
 
-  // 3. Rewrite the prompt and build the conditioning.
+  // 3. Rewrite the prompt and build the conditioning (deps.features switches parts off).
+  const on = { rewrite: true, guidance: true, rerank: true, ...deps.features };
   const plan = personalizer.plan(request.prompt, request.negativePrompt ?? '', profile, {
-    strength, seed, pastPrompts: past, guidance: backend.acceptsEmbeddings,
+    strength, seed, pastPrompts: past, rewrite: on.rewrite, guidance: on.guidance && backend.acceptsEmbeddings,
     tokens: { budget: backend.maxTokens, count: (t) => backend.countTokens(t) },
   });
   const remoteNote = !backend.acceptsEmbeddings && strength > 0 ? ' Conditioning embeddings cannot reach a remote model: only the rewritten prompts carry the profile.' : '';
@@ -124,7 +127,8 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   // 5. Embed, rerank, keep n.
   const described = await personalizer.describe(result.images, plan.prompt);
   const promptEmbedding = await personalizer.promptEmbedding(request.prompt);
-  const ranked = personalizer.rank(profile, result.images.map((im, i) => ({ id: String(im.seed), embedding: described[i]!.embedding })), promptEmbedding, request.n);
+  const candidates = result.images.map((im, i) => ({ id: String(im.seed), embedding: described[i]!.embedding }));
+  const ranked = personalizer.rank(profile, candidates, promptEmbedding, request.n, on.rerank ? strength : 0);
 
   // 6. Store the kept images with their scores, the profile used and the explanation.
   const { steps, guidance, width, height, scheduler } = result.params;

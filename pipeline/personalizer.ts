@@ -101,19 +101,27 @@ export class Personalizer {
     this.states.delete(userId);
   }
 
-  /** Rewritten prompt, negative prompt and guidance terms for one job. */
-  plan(prompt: string, negativePrompt: string, profile: Profile, o: { strength: number; seed: number; tokens: TokenCounter; pastPrompts: string[]; guidance: boolean }): PromptPlan {
-    const rewrite = rewritePrompt(prompt, profile, this.deps.catalog, { tokens: o.tokens, strength: o.strength, seed: o.seed, negativePrompt, pastPrompts: o.pastPrompts });
+  /**
+   * Rewritten prompt, negative prompt and guidance terms for one job. `rewrite` and
+   * `guidance` switch the two parts (for ablations, and guidance is off for remote models);
+   * with the rewrite off, the guidance terms are chosen against the typed prompt.
+   */
+  plan(prompt: string, negativePrompt: string, profile: Profile, o: { strength: number; seed: number; tokens: TokenCounter; pastPrompts: string[]; rewrite: boolean; guidance: boolean }): PromptPlan {
+    const rewrite = rewritePrompt(prompt, profile, this.deps.catalog, { tokens: o.tokens, strength: o.rewrite ? o.strength : 0, seed: o.seed, negativePrompt, pastPrompts: o.pastPrompts });
     const guidance = o.guidance && o.strength > 0
       ? preferenceGuidance(profile, this.deps.catalog, { strength: o.strength, prompt: rewrite.prompt, seed: o.seed, tokens: o.tokens })
       : [];
-    return { prompt: rewrite.prompt, negativePrompt: rewrite.negativePrompt, guidance, explanation: rewrite.explanation, strength: o.strength };
+    const summary = o.rewrite || o.strength === 0 ? rewrite.explanation.summary : 'the prompt is as typed (rewriting switched off)';
+    const terms = guidance.length ? ` Guidance toward liked and away from disliked attributes: ${guidance.map((g) => `${g.weight > 0 ? '+' : ''}${g.weight.toFixed(2)} "${g.condition.text}"`).join(', ')}.` : '';
+    return { prompt: rewrite.prompt, negativePrompt: rewrite.negativePrompt, guidance, explanation: { ...rewrite.explanation, summary: summary + terms }, strength: o.strength };
   }
 
   /** Texts the embedder can tell apart for each exclusive family, embedded once. */
   private tagVocabulary(embedder: Embedder) {
     this.tagTexts ??= (async () => {
-      const defs = this.deps.catalog.attributes.filter((d) => d.exclusive && !d.family.startsWith('art:'));
+      // Only the world's own values (order < 100): the general art terms merged into a world
+      // family (pink, gold) are words the world never draws.
+      const defs = this.deps.catalog.attributes.filter((d) => d.exclusive && d.order < 100);
       const subject = this.deps.catalog.subjects.at(-1) ?? 'picture';
       const texts = defs.map((d) => (d.placement === 'before-subject' ? `a ${d.phrase} ${subject}` : `a ${subject}${d.phrase}`));
       const embeddings = await embedder.embedTexts(texts);
@@ -146,8 +154,9 @@ export class Personalizer {
     return this.deps.embedder ? (await this.deps.embedder.embedTexts([prompt]))[0] : undefined;
   }
 
-  rank(profile: Profile, candidates: { id: string; embedding: readonly number[] }[], promptEmbedding: readonly number[] | undefined, keep: number): ScoredCandidate[] {
-    if (!this.deps.embedder || profile.vector.length === 0) {
+  /** Candidates ranked by the profile; in generation order when personalization is off or there is nothing to rank by. */
+  rank(profile: Profile, candidates: { id: string; embedding: readonly number[] }[], promptEmbedding: readonly number[] | undefined, keep: number, strength: number): ScoredCandidate[] {
+    if (!this.deps.embedder || profile.vector.length === 0 || strength === 0) {
       return candidates.map((c, i) => ({ index: i, id: c.id, preference: 0, faithfulness: 0, score: 0, rank: i + 1, kept: i < keep }));
     }
     return rerank({ vector: profile.vector, candidates, promptEmbedding, keep });

@@ -12,7 +12,7 @@ THREADS=${THREADS:-2}
 [ -f data/world/test/meta.json ] || npx tsx scripts/world/write-dataset.ts --out data/world/test --n 5000 --seed 2
 cd scripts/train
 $PY train.py ae --steps "${AE_STEPS:-1500}" --threads "$THREADS"
-$PY train.py judge --steps "${JUDGE_STEPS:-1500}" --threads "$THREADS"
+$PY train.py judge --steps "${JUDGE_STEPS:-300}" --threads "$THREADS"
 $PY train.py unet --steps "${UNET_STEPS:-12000}" --batch "${BATCH:-64}" --threads "$THREADS"
-$PY train.py clip --steps "${CLIP_STEPS:-2000}" --batch 256 --threads "$THREADS"
+$PY train.py clip --steps "${CLIP_STEPS:-1000}" --batch 256 --threads "$THREADS"
 $PY export.py

@@ -219,6 +219,7 @@ def train_clip(args, data):
     holder.logit_scale = logit_scale
     mods = {'vision': vision, 'text': text, 'scale': holder}
     step = load('clip', mods, opt)
+    ae = load_ae()
     rng = np.random.default_rng(300 + step)
     gen = torch.Generator().manual_seed(300 + step)
     while step < args.steps:
@@ -227,7 +228,14 @@ def train_clip(args, data):
         idx = rng.integers(0, len(data), args.batch)
         a = data.attrs[idx]
         ids, keep = world.random_captions(a, rng, drop=0.5)
-        x = data.pixels(idx) + 0.03 * torch.randn((len(idx), 3, data.size, data.size), generator=gen)
+        x = data.pixels(idx)
+        # Half the batch goes through the autoencoder with latent noise, so the embedder also
+        # reads generated (decoded, softer) images as it reads clean renders.
+        with torch.no_grad():
+            h = len(idx) // 2
+            z = ae.encoder(x[:h])
+            x[:h] = ae.decoder(z + 0.3 * z.std() * torch.randn(z.shape, generator=gen)).clamp(-1, 1)
+        x = x + 0.03 * torch.randn(x.shape, generator=gen)
         im = F.normalize(vision(x), dim=-1)
         tx = F.normalize(text(ids), dim=-1)
         logits = logit_scale.exp().clamp(max=100) * im @ tx.T
