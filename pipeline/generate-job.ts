@@ -146,7 +146,7 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
       profile: strength > 0 ? profile : null,
       scores: { preference: c.preference, faithfulness: c.faithfulness, total: c.score, rank: c.rank, of: count },
       embedding: described[c.index]!.embedding, attributes: described[c.index]!.attributes,
-      explanation: `${explanation} Kept as #${c.rank} of ${count} candidates.`,
+      explanation: `${explanation.replace(/[.\s]*$/, ".")} Kept as #${c.rank} of ${count} candidates.`,
     });
   }
   const stored = await images.saveImages(kept);
