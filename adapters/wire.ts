@@ -11,6 +11,13 @@ import { ClipEmbedder } from './onnx/clip-embedder.ts';
 import { OnnxSdModel } from './onnx/sd-model.ts';
 import { parseDevice } from './onnx/providers.ts';
 import type { DiffusionModel } from '../pipeline/diffusion/model.ts';
+import { TextToImage } from '../pipeline/diffusion/text-to-image.ts';
+import type { DiffusionBackend } from '../pipeline/ports.ts';
+import type { AtelierConfig } from './config.ts';
+import { LlmAttributeExtractor } from './huggingface/llm-attributes.ts';
+import { PromptTokenizer } from './onnx/tokenizer.ts';
+import { remoteBackendSettings, remoteExtractorSettings } from './huggingface/from-env.ts';
+import { RemoteTextToImage } from './huggingface/text-to-image.ts';
 
 export const DEFAULT_MODEL_DIR = resolve(import.meta.dirname, '..', 'models', 'atelier-tiny');
 
@@ -67,4 +74,92 @@ export function createPersonalizer(config: PersonalizerConfig): Personalizer {
     : isotropicPrior(dim, 1);
   if (prior.dim !== dim) throw new Error(`population prior ${priorPath} has ${prior.dim} dimensions; the embedder has ${dim}`);
   return new Personalizer({ catalog, prior, embedder: config.embedder, extractor: config.extractor ?? new LocalAttributeExtractor(catalog) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service (issue 5): configuration, stores and queue by mode, the generation runtime a
+// worker loads once, webhooks. gallery/ and scripts/ reach all of it through this file.
+
+export { readConfig, ConfigError, modeOf, type AtelierConfig, type Mode } from './config.ts';
+export { buildServices, type GenerationQueue, type QueuedGeneration, type Services, type Stores } from './services.ts';
+export { AdminKey } from './admin-key.ts';
+export { WebhookPolicy, WebhookUrlError } from './webhooks/address-policy.ts';
+export { WebhookSender, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, type WebhookTarget } from './webhooks/webhook-sender.ts';
+export { serveGenerations, jobEndPayload } from './generation-worker.ts';
+export { transcodeImage } from './files/transcode.ts';
+export { LIMITS as GENERATION_LIMITS, validateGenerationRequest } from '../pipeline/generate-job.ts';
+export { FeedbackLoop } from '../pipeline/feedback.ts';
+
+/** What a prompt is checked against before it is queued: the text encoder's token budget. */
+export type PromptLimits = Pick<DiffusionBackend, 'maxTokens' | 'countTokens'>;
+
+export interface ServiceRuntime {
+  /** Present where this process generates (embedded, `npm run worker`). */
+  readonly backend?: DiffusionBackend;
+  readonly limits: PromptLimits;
+  readonly personalizer: Personalizer;
+  release(): Promise<void>;
+}
+
+function embedderDir(modelDir: string | undefined): string {
+  const own = modelDir && resolve(modelDir, 'clip');
+  return own && existsSync(own) ? own : DEFAULT_EMBEDDER_DIR;
+}
+
+/**
+ * Loads what this process needs, once. `generate`: the backend too (embedded server, worker): the
+ * remote one when ATELIER_BACKEND asks for it, else the local model; without it only a token
+ * counter, for the prompt's budget (scale-out API nodes). `freshProfiles`: rebuild a user's
+ * profile from the store for every job instead of keeping it in memory, for workers whose users
+ * rate through other processes.
+ */
+export async function loadServiceRuntime(
+  config: AtelierConfig,
+  options: { generate: boolean; freshProfiles?: boolean; env?: Readonly<Record<string, string | undefined>>; log?: (line: string) => void },
+): Promise<ServiceRuntime> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const env = options.env ?? process.env;
+  const remote = remoteBackendFromEnv(env, log);
+  const extractor = remoteExtractorFromEnv(env, log);
+  const embedder = await loadEmbedder({ modelDir: embedderDir(config.modelDir), log });
+  const base = createPersonalizer({ embedder, ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
+  const personalizer = options.freshProfiles ? new Personalizer({ ...base.deps, cacheSize: 0 }) : base;
+  if (remote || !options.generate) {
+    const tokenizer = remote ? undefined : PromptTokenizer.fromFolder(resolve(config.modelDir ?? DEFAULT_MODEL_DIR, 'tokenizer'));
+    const limits: PromptLimits = remote ?? { maxTokens: tokenizer!.maxLength, countTokens: (text) => tokenizer!.tokenize(text).tokenCount };
+    return { ...(remote && options.generate && { backend: remote }), limits, personalizer, release: () => embedder.release() };
+  }
+  const model = await loadDiffusionModel({ modelDir: config.modelDir, device: config.device, log });
+  const backend = new TextToImage(model);
+  return {
+    backend, limits: backend, personalizer,
+    release: async () => {
+      await model.release();
+      await embedder.release();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remote backends (issue 8; env table in adapters/huggingface/README.md). Both return undefined
+// unless the environment asks for them, so the embedded default stays local and offline:
+//   const backend = remoteBackendFromEnv() ?? new TextToImage(await loadDiffusionModel(...));
+//   const extractor = remoteExtractorFromEnv(); // else the local reader
+
+/** CLIP's BPE, to count prompts against a hosted SD model's 77-token budget. */
+export const DEFAULT_CLIP_TOKENIZER_DIR = resolve(import.meta.dirname, '..', 'models', 'clip-tokenizer');
+
+/** ATELIER_BACKEND=huggingface: text-to-image on an Inference Provider or endpoint. */
+export function remoteBackendFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, log?: (line: string) => void): RemoteTextToImage | undefined {
+  const settings = remoteBackendSettings(env);
+  if (!settings) return undefined;
+  const { maxTokens, ...options } = settings;
+  const tokenizer = PromptTokenizer.fromFolder(DEFAULT_CLIP_TOKENIZER_DIR, maxTokens);
+  return new RemoteTextToImage({ ...options, tokenizer, ...(log && { log }) });
+}
+
+/** ATELIER_ATTRIBUTE_LLM=<chat model>: comments read by a hosted LLM in ViPer's format. */
+export function remoteExtractorFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, log?: (line: string) => void): LlmAttributeExtractor | undefined {
+  const settings = remoteExtractorSettings(env);
+  return settings && new LlmAttributeExtractor({ ...settings, ...(log && { log }) });
 }

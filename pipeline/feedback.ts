@@ -27,6 +27,8 @@ export class FeedbackLoop {
 
   /** Stores the events (all or nothing) and returns the updated profile, saved. */
   async record(userId: string, events: readonly HistoryEvent[]): Promise<Profile> {
+    // The state first: built after the append, it would already hold these events.
+    await this.deps.personalizer.state(userId, this.deps.history);
     await this.deps.history.append(userId, events);
     const profile = await this.deps.personalizer.update(userId, events, this.deps.history);
     await this.deps.history.saveProfile(profile);

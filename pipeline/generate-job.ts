@@ -104,8 +104,9 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   await images.createJob({ id: job.id, userId, request: { ...request, seed } });
 
   // 2. History and profile.
-  const state = await personalizer.state(userId, history);
-  const profile = toProfile(state);
+  // The saved profile is what the feedback loop wrote last (on any node); a user who never
+  // rated anything gets one built from the history (the population prior).
+  const profile = (await history.loadProfile(userId)) ?? toProfile(await personalizer.state(userId, history));
   const strength = (request.personalization ?? 1) * profile.strength;
   const past = (await history.history(userId, { limit: 200 })).filter((e) => e.kind === 'prompt').map((e) => (e as { text: string }).text);
 

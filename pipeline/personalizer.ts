@@ -39,6 +39,7 @@ const imagesOf = (e: HistoryEvent) => (e.kind === 'rating' ? [e.imageId] : e.kin
 
 export class Personalizer {
   private readonly states = new Map<string, PreferenceState>();
+  private readonly refitting = new Map<string, Promise<void>>();
   private tagTexts: Promise<{ family: string; text: string; embedding: number[] }[]> | undefined;
 
   constructor(readonly deps: PersonalizerDeps) {}
@@ -63,32 +64,55 @@ export class Personalizer {
   async state(userId: string, history: HistoryStore): Promise<PreferenceState> {
     const cached = this.states.get(userId);
     if (cached) return cached;
-    // A stated event with both lists empty marks a reset: the profile starts over after it.
-    const all = await history.history(userId);
-    const events = all.slice(all.findLastIndex((e) => e.kind === 'stated' && !e.liked.length && !e.disliked.length) + 1);
+    const events = await this.liveHistory(userId, history);
     const stored = await history.loadProfile(userId);
     const extractions = await extractComments(events, this.deps.extractor);
     const { state } = refit(userId, events, await this.context(userId, history, events), { strength: stored?.strength ?? 1, extractions });
+    // Another call may have cached (and updated) a state while this one read the store.
+    const raced = this.states.get(userId);
+    if (raced) return raced;
     this.remember(state);
     return state;
   }
 
-  /** Folds new events (already appended to the store) into the state; returns the new profile. */
+  /** The history since the last reset: a stated event with both lists empty marks one. */
+  private async liveHistory(userId: string, history: HistoryStore): Promise<HistoryEvent[]> {
+    const all = await history.history(userId);
+    return all.slice(all.findLastIndex((e) => e.kind === 'stated' && !e.liked.length && !e.disliked.length) + 1);
+  }
+
+  /**
+   * Folds new events (already appended to the store) into the cached state by online update
+   * and returns the new profile. Call state() before appending, so the events are not also
+   * read back from the store. When a full refit is due (refitDue) it runs in the background,
+   * off the request path, and replaces the state only if no event arrived meanwhile.
+   */
   async update(userId: string, events: readonly HistoryEvent[], history: HistoryStore): Promise<Profile> {
     let state = await this.state(userId, history);
-    if (refitDue(state)) {
-      this.states.delete(userId);
-      state = await this.state(userId, history);
-    } else {
-      const ctx = await this.context(userId, history, events);
-      for (const event of events) {
-        const text = textOf(event);
-        const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
-        state = applyEvent(state, event, ctx, extraction).state;
-      }
-      this.remember(state);
+    const ctx = await this.context(userId, history, events);
+    for (const event of events) {
+      const text = textOf(event);
+      const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
+      state = applyEvent(state, event, ctx, extraction).state;
     }
+    this.remember(state);
+    if (refitDue(state) && !this.refitting.has(userId)) this.refitInBackground(userId, state, history);
     return toProfile(state);
+  }
+
+  private refitInBackground(userId: string, from: PreferenceState, history: HistoryStore): void {
+    const run = (async () => {
+      const events = await this.liveHistory(userId, history);
+      const extractions = await extractComments(events, this.deps.extractor);
+      const { state } = refit(userId, events, await this.context(userId, history, events), { strength: from.strength, extractions });
+      if (this.states.get(userId) === from) this.remember({ ...state, strength: from.strength });
+    })().catch(() => {}).finally(() => this.refitting.delete(userId));
+    this.refitting.set(userId, run);
+  }
+
+  /** Waits for background refits (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.refitting.values());
   }
 
   setStrength(state: PreferenceState, strength: number): Profile {

@@ -44,8 +44,8 @@ export interface GeneratedImage {
 
 export interface TextToImageResult {
   readonly images: GeneratedImage[];
-  /** The parameters actually used, defaults filled in. */
-  readonly params: { steps: number; guidance: number; width: number; height: number; scheduler: SchedulerName };
+  /** The parameters actually used, defaults filled in. The scheduler is a SchedulerName locally; a remote backend may report "provider-default". */
+  readonly params: { steps: number; guidance: number; width: number; height: number; scheduler: string };
   /** Prompts longer than the text encoder takes, with how many tokens they needed. */
   readonly truncated: { field: string; tokens: number; budget: number }[];
 }

@@ -9,6 +9,7 @@ import { MalformedReplyError, VIPER_SYSTEM_PROMPT } from '../../../prefs/viper-f
 const TOKEN = 'hf_secretTOKEN1234567890';
 type Reply = { status?: number; headers?: Record<string, string>; body?: unknown; raw?: string; delayMs?: number };
 const queue: Reply[] = [];
+const logs: string[] = [];
 const seen: { url: string; auth?: string; body: { messages: { role: string; content: string }[]; model?: string } }[] = [];
 let base = '';
 
@@ -31,7 +32,7 @@ before(async () => {
 after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
 
 const extractor = (extra: Partial<ConstructorParameters<typeof LlmAttributeExtractor>[0]> = {}) =>
-  new LlmAttributeExtractor({ endpointUrl: `${base}/v1`, model: 'tiny-llm', accessToken: TOKEN, maxBackoffMs: 20, timeoutMs: 2000, ...extra });
+  new LlmAttributeExtractor({ endpointUrl: `${base}/v1`, model: 'tiny-llm', accessToken: TOKEN, maxBackoffMs: 20, timeoutMs: 2000, log: (line) => logs.push(line), ...extra });
 const noToken = (e: unknown) => {
   const text = `${(e as Error).message}\n${(e as Error).stack}\n${JSON.stringify(e)}\n${String((e as Error).cause ?? '')}`;
   assert.ok(!text.includes(TOKEN), `token leaked: ${text}`);
@@ -71,6 +72,8 @@ test('429 and 5xx are retried (Retry-After honoured); the token never appears in
   await assert.rejects(extractor().extract('x'), (e) => e instanceof LlmAttributeError && e.status === 500 && /after 3 tries/.test(e.message) && noToken(e));
   queue.push({ status: 401, body: { error: `bad token ${TOKEN}` } });
   await assert.rejects(extractor().extract('x'), (e) => e instanceof LlmAttributeError && e.status === 401 && /after 1 tries/.test(e.message) && noToken(e));
+  assert.ok(logs.some((line) => /HTTP 429/.test(line)) && logs.some((line) => /HTTP 500.*\[REDACTED\]/.test(line)), logs.join('\n'));
+  assert.ok(!logs.join('\n').includes(TOKEN), 'token leaked into a log line');
 });
 
 test('timeouts and cancellation end the call; empty comments never reach the server', async () => {
