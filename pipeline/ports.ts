@@ -4,6 +4,7 @@
 // adapters/store; one conformance suite per port keeps them interchangeable.
 import type { ModelDefaults } from './diffusion/model.ts';
 import type { GeneratedImage, GenerateOptions, TextToImageRequest, TextToImageResult } from './diffusion/text-to-image.ts';
+import { FieldError } from '../prefs/errors.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../prefs/history.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -89,32 +90,14 @@ export interface JobQueue<D, R> {
   close(): Promise<void>;
 }
 
-// Long values (a pasted novel as a prompt) are cut so error messages and logs stay readable.
-function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** A job that can never succeed (bad input): it fails at once, without retries. */
 export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
 
 /** Bad enqueue arguments, named by field, with what would be accepted. */
-export class JobQueueInputError extends Error {
+export class JobQueueInputError extends FieldError {
   override readonly name = 'JobQueueInputError';
-  constructor(
-    readonly field: string,
-    readonly accepted: string,
-    readonly received: unknown,
-  ) {
-    super(`${field}: ${accepted} (got ${shown(received)})`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,15 +223,8 @@ export interface HistoryStore {
 }
 
 /** Malformed input to a store, named by field; nothing was written. */
-export class StoreInputError extends Error {
+export class StoreInputError extends FieldError {
   override readonly name = 'StoreInputError';
-  constructor(
-    readonly field: string,
-    readonly accepted: string,
-    readonly received: unknown,
-  ) {
-    super(`${field}: ${accepted} (got ${shown(received)})`);
-  }
 }
 
 /** The record does not exist for this user; the same answer whether it is absent or someone else's. */

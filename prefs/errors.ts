@@ -1,7 +1,7 @@
-// Errors of the preference code. Input errors name the field and what would be accepted,
-// like the generation path's; nothing here ever carries a secret.
-export class PrefsInputError extends Error {
-  override readonly name = 'PrefsInputError';
+// Input errors name the field and what would be accepted. FieldError is the one shape every
+// boundary's input error takes (prefs, generation, queue, store): prefs/ is the lowest layer,
+// so it lives here and the others extend it. Nothing here ever carries a secret.
+export class FieldError extends Error {
   constructor(
     readonly field: string,
     readonly accepted: string,
@@ -9,6 +9,10 @@ export class PrefsInputError extends Error {
   ) {
     super(`${field}: ${accepted} (got ${preview(received)})`);
   }
+}
+
+export class PrefsInputError extends FieldError {
+  override readonly name = 'PrefsInputError';
 }
 
 /** A short, safe rendering of a rejected value: absurd inputs must not produce absurd messages. */

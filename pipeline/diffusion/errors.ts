@@ -1,13 +1,8 @@
 // Errors of the generation path. Input errors name the field and what would be accepted.
-export class GenerationInputError extends Error {
+import { FieldError } from '../../prefs/errors.ts';
+
+export class GenerationInputError extends FieldError {
   override readonly name = 'GenerationInputError';
-  constructor(
-    readonly field: string,
-    readonly accepted: string,
-    readonly received: unknown,
-  ) {
-    super(`${field}: ${accepted} (got ${JSON.stringify(received)})`);
-  }
 }
 
 /** Thrown when an AbortSignal stops a generation between two denoising steps. */
