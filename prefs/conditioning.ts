@@ -9,6 +9,7 @@ import type { AttributeCatalog } from './attributes.ts';
 import { PrefsInputError } from './errors.ts';
 import type { Profile, WeightedAttribute } from './history.ts';
 import type { TokenCounter } from './ports.ts';
+import { attributeCaption } from './rewrite.ts';
 import { seededRng, shuffled } from './random.ts';
 
 /** Structurally the runtime's ExtraGuidance (pipeline/diffusion/text-to-image.ts). */
@@ -44,15 +45,18 @@ export function preferenceGuidance(profile: Profile, catalog: AttributeCatalog, 
       const k = catalog.canonical(a.attribute);
       if (k && a.weight > 0 && !texts.includes(k) && keepIf(k) && texts.length < max) texts.push(k);
     }
-    return shuffled(texts, rng);
+    return catalog.subjects.length ? texts : shuffled(texts, rng);
   };
   // Liked: not already named and not contradicting the prompt. Disliked: not asked for by the prompt.
   const liked = pick(profile.liked, (k) => { const d = catalog.lookup(k); return !(d && (stated.includes(d) || catalog.conflictWith(d, stated))) && !(options.prompt && !d && catalog.names(options.prompt, k)); });
   const disliked = pick(profile.disliked, (k) => !(options.prompt && catalog.names(options.prompt, k)));
+  // Written as one caption (one value per world family, strongest first), as the text
+  // encoder was trained; dropped from the end until it fits the budget.
   const fit = (texts: string[]) => {
     const t = options.tokens;
-    while (t && texts.length && t.count(texts.join(', ')) > t.budget) texts.pop();
-    return texts.join(', ');
+    const strongestFirst = [...texts];
+    while (t && strongestFirst.length && t.count(attributeCaption(strongestFirst, catalog)) > t.budget) strongestFirst.pop();
+    return attributeCaption(strongestFirst, catalog);
   };
   const terms: GuidanceTerm[] = [];
   const likedText = fit(liked);

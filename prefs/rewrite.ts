@@ -107,10 +107,15 @@ export function rewritePrompt(prompt: string, profile: Profile, catalog: Attribu
     }
   }
 
-  // 3. Negative prompt: disliked attributes the prompt does not ask for.
+  // 3. Negative prompt: disliked attributes the prompt does not ask for. The world's values
+  // are written as one caption, the way the text encoder was trained ("a green outlined
+  // shape, on a white background"), so at most one value of each world family; a bare list
+  // of words is out of distribution and costs prompt faithfulness. Other terms are listed.
   const negative: Candidate[] = [];
   let negativePrompt = ownNegative;
   const negLimit = Math.max(1, Math.round(strength * (options.maxNegative ?? 6)));
+  const worldValue = (c: Candidate) => !!(c.def && c.def.order < 100 && catalog.subjects.length);
+  const writeNegative = (list: readonly Candidate[]) => [ownNegative, captionOf(list.filter(worldValue), catalog), ...list.filter((c) => !worldValue(c)).map((c) => c.keyword)].filter(Boolean).join(', ');
   for (const d of [...profile.disliked].sort((a, b) => b.weight - a.weight)) {
     const keyword = catalog.canonical(d.attribute);
     if (!keyword || d.weight <= 0 || negative.length >= negLimit || negative.some((n) => n.keyword === keyword)) continue;
@@ -118,7 +123,8 @@ export function rewritePrompt(prompt: string, profile: Profile, catalog: Attribu
     if (named(c)) { skip(c, 'disliked, but the prompt asks for it'); continue; }
     if (namedIn(text, c)) { skip(c, 'disliked, but the rewrite added it (it is also liked or borrowed)'); continue; }
     if (normalizeText(ownNegative).split(/\s*,\s*/).includes(keyword)) continue;
-    const next = negativePrompt ? `${negativePrompt}, ${keyword}` : keyword;
+    if (worldValue(c) && negative.some((n) => worldValue(n) && n.def!.family === c.def!.family)) { skip(c, `disliked, but "${negative.find((n) => n.def?.family === c.def!.family)!.keyword}" of the same family is stronger (one per family in the caption)`); continue; }
+    const next = writeNegative([...negative, c]);
     if (tokens.count(next) > tokens.budget) { skip(c, `negative prompt would exceed the ${tokens.budget}-token budget`); continue; }
     negative.push(c);
     negativePrompt = next;
@@ -131,6 +137,27 @@ export function rewritePrompt(prompt: string, profile: Profile, catalog: Attribu
     `strength ${strength}`,
   ].filter(Boolean).join('; ');
   return { prompt: text, negativePrompt, explanation: { strength, added: added.map(step), negative: negative.map(step), skipped, summary } };
+}
+
+/** Attributes written as one caption around the world's generic subject ("a red striped shape, on a teal background"). */
+function captionOf(list: readonly Candidate[], catalog: AttributeCatalog): string {
+  if (!list.length) return '';
+  return compose(`a ${catalog.subjects.at(-1) ?? 'picture'}`, list, catalog, 0);
+}
+
+/** Attribute texts as one caption-shaped condition, at most one value of each world family (strongest first). */
+export function attributeCaption(keywords: readonly string[], catalog: AttributeCatalog): string {
+  const seen = new Set<string>();
+  const list: Candidate[] = [];
+  for (const keyword of keywords) {
+    const def = catalog.lookup(keyword);
+    if (def && def.order < 100) {
+      if (seen.has(def.family)) continue;
+      seen.add(def.family);
+    }
+    list.push({ keyword, def, weight: 1, reason: '' });
+  }
+  return catalog.subjects.length ? captionOf(list, catalog) : list.map((c) => c.keyword).join(', ');
 }
 
 /**

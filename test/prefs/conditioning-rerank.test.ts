@@ -22,8 +22,9 @@ test('ViPer conditioning: liked text pulled with +b, disliked pushed with -b, bo
   assert.equal(terms[0]!.weight, VIPER_B_POS);
   assert.equal(terms[1]!.weight, -VIPER_B_NEG);
   const text = (t: ExtraGuidance) => ('text' in t.condition ? t.condition.text : '');
-  assert.deepEqual(text(terms[0]!).split(', ').sort(), ['blue', 'film grain', 'teal background']);
-  assert.deepEqual(text(terms[1]!).split(', ').sort(), ['red', 'spotlight']);
+  // Written as captions, the way the text encoder was trained.
+  assert.equal(text(terms[0]!), 'a blue shape, on a teal background, film grain');
+  assert.equal(text(terms[1]!), 'a red shape, under a spotlight');
   const half = preferenceGuidance(profile, catalog, { strength: 0.5 });
   assert.deepEqual(half.map((t) => t.weight), [0.425, -0.425]);
   assert.deepEqual(preferenceGuidance(profile, catalog, { strength: 0 }), []);
@@ -34,7 +35,7 @@ test('ViPer conditioning: liked text pulled with +b, disliked pushed with -b, bo
 
 test('conditioning leaves out what the prompt contradicts or asks for, and fits the token budget', () => {
   const terms = preferenceGuidance(profile, catalog, { prompt: 'a red square, under a spotlight, film grain' });
-  assert.deepEqual(terms.map((t) => ('text' in t.condition ? t.condition.text : '')), ['teal background'], 'blue contradicts red; film grain is already asked for; red and spotlight are asked for');
+  assert.deepEqual(terms.map((t) => ('text' in t.condition ? t.condition.text : '')), ['a shape, on a teal background'], 'blue contradicts red; film grain is already asked for; red and spotlight are asked for');
   const tight = preferenceGuidance(profile, catalog, { tokens: { count: (s) => s.split(/[ ,]+/).length, budget: 2 } });
   for (const t of tight) assert.ok(('text' in t.condition ? t.condition.text : '').split(/[ ,]+/).length <= 2);
   assert.throws(() => preferenceGuidance(profile, catalog, { strength: -1 }), PrefsInputError);

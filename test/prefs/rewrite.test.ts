@@ -32,7 +32,7 @@ test('liked attributes go where the model expects them; disliked ones into the n
   const p = profile([['blue', 0.9], ['striped', 0.6], ['teal background', 0.5], ['film grain', 0.2]], [['spotlight', 0.4]]);
   const out = rewritePrompt('a circle, lit from above', p, catalog, { tokens: packTokens, seed: 3 });
   assert.equal(out.prompt, 'a blue striped circle, on a teal background, lit from above, film grain');
-  assert.equal(out.negativePrompt, 'spotlight');
+  assert.equal(out.negativePrompt, 'a shape, under a spotlight', 'a caption, as the text encoder was trained');
   assert.deepEqual(out.explanation.added.map((a) => a.attribute), ['blue', 'striped', 'teal background', 'film grain']);
   assert.match(out.explanation.added[0]!.reason, /liked \(weight 0\.90\)/);
   assert.match(out.explanation.summary, /added "blue"/);
@@ -100,4 +100,11 @@ test('bad input is refused with the field named', () => {
   // Absurd attribute strings in a profile are passed over, not pasted into prompts.
   const absurd = rewritePrompt('a circle', profile([['x'.repeat(10_000), 5], ['blue', 1]]), catalog, { tokens: packTokens });
   assert.equal(absurd.prompt, 'a blue circle');
+});
+
+test('the negative prompt keeps one value per world family, strongest first, and lists other terms', () => {
+  const p = profile([], [['green', 0.9], ['red', 0.7], ['white background', 0.5], ['watercolor', 0.3]]);
+  const out = rewritePrompt('a circle', p, catalog, { tokens: packTokens, seed: 1 });
+  assert.equal(out.negativePrompt, 'a green shape, on a white background, watercolor');
+  assert.match(out.explanation.skipped.find((s) => s.attribute === 'red')!.reason, /"green" of the same family is stronger/);
 });
