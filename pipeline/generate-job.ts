@@ -113,7 +113,7 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   // 3. Rewrite the prompt and build the conditioning (deps.features switches parts off).
   const on = { rewrite: true, guidance: true, rerank: true, ...deps.features };
   const plan = personalizer.plan(request.prompt, request.negativePrompt ?? '', profile, {
-    strength, seed, pastPrompts: past, rewrite: on.rewrite, guidance: on.guidance && backend.acceptsEmbeddings,
+    strength, seed, pastPrompts: past, rewrite: on.rewrite, guidance: on.guidance && backend.acceptsEmbeddings, model: backend.defaults.personalization,
     tokens: { budget: backend.maxTokens, count: (t) => backend.countTokens(t) },
   });
   const remoteNote = !backend.acceptsEmbeddings && strength > 0 ? ' Conditioning embeddings cannot reach a remote model: only the rewritten prompts carry the profile.' : '';

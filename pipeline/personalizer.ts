@@ -9,6 +9,7 @@ import type { PopulationPrior } from '../prefs/prior.ts';
 import { applyEvent, extractComments, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
+import type { PersonalizationDefaults } from './diffusion/model.ts';
 import type { HistoryStore } from './ports.ts';
 
 export interface PersonalizerDeps {
@@ -130,10 +131,13 @@ export class Personalizer {
    * `guidance` switch the two parts (for ablations, and guidance is off for remote models);
    * with the rewrite off, the guidance terms are chosen against the typed prompt.
    */
-  plan(prompt: string, negativePrompt: string, profile: Profile, o: { strength: number; seed: number; tokens: TokenCounter; pastPrompts: string[]; rewrite: boolean; guidance: boolean }): PromptPlan {
-    const rewrite = rewritePrompt(prompt, profile, this.deps.catalog, { tokens: o.tokens, strength: o.rewrite ? o.strength : 0, seed: o.seed, negativePrompt, pastPrompts: o.pastPrompts });
+  plan(prompt: string, negativePrompt: string, profile: Profile, o: { strength: number; seed: number; tokens: TokenCounter; pastPrompts: string[]; rewrite: boolean; guidance: boolean; model?: PersonalizationDefaults }): PromptPlan {
+    const rewrite = rewritePrompt(prompt, profile, this.deps.catalog, {
+      tokens: o.tokens, strength: o.rewrite ? o.strength : 0, seed: o.seed, negativePrompt, pastPrompts: o.pastPrompts,
+      ...(o.model?.negativePrompt === false && { maxNegative: 0 }),
+    });
     const guidance = o.guidance && o.strength > 0
-      ? preferenceGuidance(profile, this.deps.catalog, { strength: o.strength, prompt: rewrite.prompt, seed: o.seed, tokens: o.tokens })
+      ? preferenceGuidance(profile, this.deps.catalog, { strength: o.strength, prompt: rewrite.prompt, seed: o.seed, tokens: o.tokens, bPos: o.model?.bPos, bNeg: o.model?.bNeg })
       : [];
     const summary = o.rewrite || o.strength === 0 ? rewrite.explanation.summary : 'the prompt is as typed (rewriting switched off)';
     const terms = guidance.length ? ` Guidance toward liked and away from disliked attributes: ${guidance.map((g) => `${g.weight > 0 ? '+' : ''}${g.weight.toFixed(2)} "${g.condition.text}"`).join(', ')}.` : '';

@@ -61,7 +61,7 @@ export function preferenceGuidance(profile: Profile, catalog: AttributeCatalog, 
   const terms: GuidanceTerm[] = [];
   const likedText = fit(liked);
   const dislikedText = fit(disliked);
-  if (likedText) terms.push({ condition: { text: likedText }, weight: (options.bPos ?? VIPER_B_POS) * strength });
-  if (dislikedText) terms.push({ condition: { text: dislikedText }, weight: -(options.bNeg ?? VIPER_B_NEG) * strength });
+  if (likedText && (options.bPos ?? VIPER_B_POS) > 0) terms.push({ condition: { text: likedText }, weight: (options.bPos ?? VIPER_B_POS) * strength });
+  if (dislikedText && (options.bNeg ?? VIPER_B_NEG) > 0) terms.push({ condition: { text: dislikedText }, weight: -(options.bNeg ?? VIPER_B_NEG) * strength });
   return terms;
 }

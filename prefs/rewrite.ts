@@ -113,13 +113,14 @@ export function rewritePrompt(prompt: string, profile: Profile, catalog: Attribu
   // of words is out of distribution and costs prompt faithfulness. Other terms are listed.
   const negative: Candidate[] = [];
   let negativePrompt = ownNegative;
-  const negLimit = Math.max(1, Math.round(strength * (options.maxNegative ?? 6)));
+  const negLimit = options.maxNegative === 0 ? 0 : Math.max(1, Math.round(strength * (options.maxNegative ?? 6)));
   const worldValue = (c: Candidate) => !!(c.def && c.def.order < 100 && catalog.subjects.length);
   const writeNegative = (list: readonly Candidate[]) => [ownNegative, captionOf(list.filter(worldValue), catalog), ...list.filter((c) => !worldValue(c)).map((c) => c.keyword)].filter(Boolean).join(', ');
   for (const d of [...profile.disliked].sort((a, b) => b.weight - a.weight)) {
     const keyword = catalog.canonical(d.attribute);
-    if (!keyword || d.weight <= 0 || negative.length >= negLimit || negative.some((n) => n.keyword === keyword)) continue;
+    if (!keyword || d.weight <= 0 || (negLimit > 0 && negative.length >= negLimit) || negative.some((n) => n.keyword === keyword)) continue;
     const c: Candidate = { keyword, def: catalog.lookup(keyword), weight: d.weight, reason: `disliked (weight ${d.weight.toFixed(2)})` };
+    if (negLimit === 0) { skip(c, 'disliked: this model takes dislikes through the rerank, not the negative prompt'); continue; }
     if (named(c)) { skip(c, 'disliked, but the prompt asks for it'); continue; }
     if (namedIn(text, c)) { skip(c, 'disliked, but the rewrite added it (it is also liked or borrowed)'); continue; }
     if (normalizeText(ownNegative).split(/\s*,\s*/).includes(keyword)) continue;

@@ -15,7 +15,20 @@ export interface TokenizedText {
   readonly truncated: boolean;
 }
 
+/**
+ * How a model takes personalization, when it differs from ViPer's defaults (b_pos = b_neg =
+ * 0.85, dislikes also in the negative prompt). A model whose negative guidance damages what
+ * the prompt asks for sets bNeg 0 and negativePrompt false: dislikes then act through the
+ * rerank only.
+ */
+export interface PersonalizationDefaults {
+  readonly bPos?: number;
+  readonly bNeg?: number;
+  readonly negativePrompt?: boolean;
+}
+
 export interface ModelDefaults {
+  readonly personalization?: PersonalizationDefaults;
   readonly steps: number;
   readonly guidance: number;
   readonly scheduler: string;

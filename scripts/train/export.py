@@ -95,7 +95,9 @@ def export_sd(out, timestep_dtype=torch.long):
         'safety_checker': [None, None], 'feature_extractor': [None, None], 'requires_safety_checker': False})
     shutil.copy(os.path.join(world.ROOT, 'scripts', 'world', 'vocabulary.json'), f'{out}/vocabulary.json')
     dump(f'{out}/atelier.json', {'name': os.path.basename(out), 'world': world.VOCAB['name'],
-                                 'defaults': {'steps': 20, 'guidance': 4.0, 'scheduler': 'ddim', 'width': 32, 'height': 32},
+                                 'defaults': {'steps': 20, 'guidance': 4.0, 'scheduler': 'ddim', 'width': 32, 'height': 32,
+                                              # Negative guidance of dislikes damages this model's shapes (measured): dislikes act through the rerank.
+                                              'personalization': {'bPos': 0.85, 'bNeg': 0, 'negativePrompt': False}},
                                  'trained_steps': state['step']})
 
 

@@ -91,7 +91,8 @@ test('feedback: likes of teal and dislikes of white backgrounds shape the next j
   assert.ok(disliked.includes('white background'), `disliked: ${disliked}`);
   const next = await runGenerationJob(job({ userId, request: { prompt: 'a square', n: 1, seed: 7 } }), deps, new AbortController().signal);
   assert.match(next.rewrittenPrompt, /teal background/);
-  assert.match(next.negativePrompt, /white background/);
+  assert.doesNotMatch(next.negativePrompt, /white background/, 'the pack takes dislikes through the rerank, not the negative prompt');
+  assert.ok(profile.vector.some((x) => x !== 0), 'the preference vector the rerank uses has moved');
   const off = await runGenerationJob(job({ userId, request: { prompt: 'a square', n: 1, seed: 7, personalization: 0 } }), deps, new AbortController().signal);
   assert.equal(off.rewrittenPrompt, 'a square');
 });
