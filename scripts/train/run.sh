@@ -16,5 +16,5 @@ cd scripts/train
 $PY train.py ae --steps "${AE_STEPS:-1500}" --threads "$THREADS"
 $PY train.py judge --steps "${JUDGE_STEPS:-200}" --threads "$THREADS"
 $PY train.py unet --steps "${UNET_STEPS:-5500}" --batch "${BATCH:-64}" --lr 1.5e-3 --eval-every 1000 --threads "$THREADS"
-$PY train.py clip --steps "${CLIP_STEPS:-1000}" --batch 256 --threads "$THREADS"
+$PY train.py clip --steps "${CLIP_STEPS:-1000}" --batch 128 --threads "$THREADS"
 $PY export.py
