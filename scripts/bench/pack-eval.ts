@@ -89,7 +89,6 @@ export async function evaluatePack(o: PackEvalOptions) {
     }).length / 100;
 
     // 5. Speed: one UNet call at batch 2, and one whole image.
-    const L = model.maxTokens;
     const ctx = await model.encodeText([model.tokenize('').ids, model.tokenize('a red circle').ids]);
     const f = model.latentFactor;
     const sample = { data: new Float32Array(2 * model.latentChannels * (model.defaults.height / f) * (model.defaults.width / f)), dims: [2, model.latentChannels, model.defaults.height / f, model.defaults.width / f] };
@@ -100,7 +99,6 @@ export async function evaluatePack(o: PackEvalOptions) {
     t = performance.now();
     for (let i = 0; i < 5; i++) await t2i.generate({ prompt: 'a red striped circle, on a teal background', seeds: [i] });
     const imageMs = (performance.now() - t) / 5;
-    void L;
 
     return {
       model: model.name, samples: o.samples, steps: model.defaults.steps, guidance: model.defaults.guidance,
@@ -112,7 +110,7 @@ export async function evaluatePack(o: PackEvalOptions) {
   }
 }
 
-if (import.meta.main || process.argv[1]?.endsWith('pack-eval.ts')) {
+if (process.argv[1]?.endsWith('pack-eval.ts')) {
   const { values: v } = parseArgs({
     options: { json: { type: 'boolean', default: false }, samples: { type: 'string', default: '200' }, 'open-seeds': { type: 'string', default: '24' }, threads: { type: 'string', default: '2' }, model: { type: 'string' } },
   });

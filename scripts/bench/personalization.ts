@@ -18,21 +18,14 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR } from '../../adapters/wire.ts';
 import { mulberry32 } from '../world/prng.ts';
 import { judgeAccuracy, openBenchWorld } from './bench-world.ts';
-import { runUser, type UserRun } from './personalization-protocol.ts';
+import { runUser, type UserRun, type ProtocolOptions } from './personalization-protocol.ts';
 import { writeReport } from './personalization-report.ts';
 import { summarize, type PersonalizationSummary } from './personalization-summary.ts';
 import { makeUsers, tasteFactors } from './simulated-users.ts';
 
-export interface PersonalizationBenchOptions {
+/** The protocol's options (personalization-protocol.ts) plus the population and the run. */
+export interface PersonalizationBenchOptions extends ProtocolOptions {
   readonly users: number;
-  readonly ks: readonly number[];
-  readonly prompts: number;
-  readonly candidates: number;
-  readonly pool: number;
-  readonly ablationK?: number;
-  readonly steps?: number;
-  readonly seed: number;
-  readonly temperature: number;
   readonly idiosyncrasy: number;
   readonly dislikeShare: number;
   readonly dislikePenalty: number;
