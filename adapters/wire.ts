@@ -5,7 +5,9 @@ import { Personalizer } from '../pipeline/personalizer.ts';
 import { AttributeCatalog, type WorldVocabularyLike } from '../prefs/attributes.ts';
 import { LocalAttributeExtractor } from '../prefs/local-extractor.ts';
 import type { AttributeExtractor, Embedder } from '../prefs/ports.ts';
-import { isotropicPrior, priorFromJson } from '../prefs/prior.ts';
+import { attributeSpace } from '../prefs/attribute-space.ts';
+import { isotropicPrior, priorFromJson, type PopulationPriorJson } from '../prefs/prior.ts';
+import { PRIOR_FILE, type PopulationPriorsJson } from '../pipeline/population.ts';
 import { AttributeJudge } from './onnx/attribute-judge.ts';
 import { ClipEmbedder } from './onnx/clip-embedder.ts';
 import { OnnxSdModel } from './onnx/sd-model.ts';
@@ -60,20 +62,26 @@ export interface PersonalizerConfig {
   modelDir?: string;
   embedder: Embedder;
   extractor?: AttributeExtractor;
-  /** A population prior fitted from many users (priorToJson); isotropic around zero without one. */
-  priorPath?: string;
+  /**
+   * Population priors fitted from many users (`npm run prior:fit`, pipeline/population.ts):
+   * the first of these files that exists, else the model pack's prior.json, else isotropic.
+   */
+  priorPaths?: readonly string[];
 }
 
 export function createPersonalizer(config: PersonalizerConfig): Personalizer {
   const modelDir = config.modelDir ?? DEFAULT_MODEL_DIR;
   const catalog = AttributeCatalog.create({ world: packVocabulary(modelDir) });
   const dim = config.embedder.dim;
-  const priorPath = config.priorPath ?? resolve(modelDir, 'prior.json');
-  const prior = existsSync(priorPath)
-    ? priorFromJson(JSON.parse(readFileSync(priorPath, 'utf8')))
-    : isotropicPrior(dim, 1);
+  const priorPath = [...(config.priorPaths ?? []), resolve(modelDir, 'prior.json')].find((p) => existsSync(p));
+  const extractor = config.extractor ?? new LocalAttributeExtractor(catalog);
+  if (!priorPath) return new Personalizer({ catalog, prior: isotropicPrior(dim, 1), embedder: config.embedder, extractor });
+  const json = JSON.parse(readFileSync(priorPath, 'utf8')) as PopulationPriorsJson | PopulationPriorJson;
+  // Either both priors (prior:fit) or an image-space prior alone.
+  const prior = priorFromJson('image' in json ? json.image : json);
   if (prior.dim !== dim) throw new Error(`population prior ${priorPath} has ${prior.dim} dimensions; the embedder has ${dim}`);
-  return new Personalizer({ catalog, prior, embedder: config.embedder, extractor: config.extractor ?? new LocalAttributeExtractor(catalog) });
+  const attributePrior = 'attributes' in json ? attributeSpace(catalog).priorFromJson(json.attributes) : undefined;
+  return new Personalizer({ catalog, prior, attributePrior, embedder: config.embedder, extractor });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,6 +97,7 @@ export { serveGenerations, jobEndPayload } from './generation-worker.ts';
 export { transcodeImage } from './files/transcode.ts';
 export { LIMITS as GENERATION_LIMITS, validateGenerationRequest } from '../pipeline/generate-job.ts';
 export { FeedbackLoop } from '../pipeline/feedback.ts';
+export { fitPopulationPriors, NotEnoughHistoryError, PRIOR_FILE } from '../pipeline/population.ts';
 
 /** What a prompt is checked against before it is queued: the text encoder's token budget. */
 export type PromptLimits = Pick<DiffusionBackend, 'maxTokens' | 'countTokens'>;
@@ -122,7 +131,7 @@ export async function loadServiceRuntime(
   const remote = remoteBackendFromEnv(env, log);
   const extractor = remoteExtractorFromEnv(env, log);
   const embedder = await loadEmbedder({ modelDir: embedderDir(config.modelDir), log });
-  const base = createPersonalizer({ embedder, ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
+  const base = createPersonalizer({ embedder, priorPaths: [resolve(config.dataDir, PRIOR_FILE)], ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
   const personalizer = options.freshProfiles ? new Personalizer({ ...base.deps, cacheSize: 0 }) : base;
   if (remote || !options.generate) {
     const tokenizer = remote ? undefined : PromptTokenizer.fromFolder(resolve(config.modelDir ?? DEFAULT_MODEL_DIR, 'tokenizer'));

@@ -1,9 +1,7 @@
 // The feedback loop: a rating, choice, comment or stated preference is stored and folded
 // into the user's profile at once, so the user's next job reads the new profile.
-import { nextPair } from '../prefs/onboarding.ts';
 import { PrefsInputError } from '../prefs/errors.ts';
 import type { HistoryEvent, Profile, WeightedAttribute } from '../prefs/history.ts';
-import { toProfile } from '../prefs/profile.ts';
 import type { Personalizer } from './personalizer.ts';
 import type { HistoryStore, ImageStore } from './ports.ts';
 
@@ -36,7 +34,7 @@ export class FeedbackLoop {
   }
 
   async profile(userId: string): Promise<Profile> {
-    return toProfile(await this.deps.personalizer.state(userId, this.deps.history));
+    return this.deps.personalizer.profileOf(await this.deps.personalizer.state(userId, this.deps.history));
   }
 
   /**
@@ -87,9 +85,8 @@ export class FeedbackLoop {
   async nextPair(userId: string): Promise<{ a: string; b: string; reason: string } | undefined> {
     const state = await this.deps.personalizer.state(userId, this.deps.history);
     const { images } = await this.deps.images.listImages(userId, { limit: PAIR_POOL });
-    const candidates = images.filter((i) => i.embedding.length === state.belief.dim).map((i) => ({ id: i.id, embedding: i.embedding }));
     const judged = new Set((await this.deps.history.history(userId)).flatMap((e) => (e.kind === 'choice' ? [`${e.winner}|${e.loser}`, `${e.loser}|${e.winner}`] : [])));
-    const pair = nextPair(state.belief, candidates, judged);
+    const pair = this.deps.personalizer.proposePair(state, images, judged);
     if (!pair) return undefined;
     return { a: pair.a, b: pair.b, reason: `the current fit gives ${(pair.p * 100).toFixed(0)}% to the first; judging it is worth ${pair.information.toFixed(3)} nats` };
   }

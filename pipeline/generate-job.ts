@@ -3,7 +3,6 @@
 // processor; the API calls validateGenerationRequest before enqueueing.
 import { GenerationInputError } from './diffusion/errors.ts';
 import { MAX_IMAGES } from './diffusion/text-to-image.ts';
-import { toProfile } from '../prefs/profile.ts';
 import type { Personalizer } from './personalizer.ts';
 import { PermanentJobError, type DiffusionBackend, type HistoryStore, type ImageFiles, type ImageStore, type NewImage, type RunningJob } from './ports.ts';
 
@@ -106,7 +105,7 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   // 2. History and profile.
   // The saved profile is what the feedback loop wrote last (on any node); a user who never
   // rated anything gets one built from the history (the population prior).
-  const profile = (await history.loadProfile(userId)) ?? toProfile(await personalizer.state(userId, history));
+  const profile = (await history.loadProfile(userId)) ?? personalizer.profileOf(await personalizer.state(userId, history));
   const strength = (request.personalization ?? 1) * profile.strength;
   const past = (await history.history(userId, { limit: 200 })).filter((e) => e.kind === 'prompt').map((e) => (e as { text: string }).text);
 
@@ -128,7 +127,7 @@ async function generate(job: RunningJob<GenerationJobData>, deps: GenerationDeps
   // 5. Embed, rerank, keep n.
   const described = await personalizer.describe(result.images, plan.prompt);
   const promptEmbedding = await personalizer.promptEmbedding(request.prompt);
-  const candidates = result.images.map((im, i) => ({ id: String(im.seed), embedding: described[i]!.embedding }));
+  const candidates = result.images.map((im, i) => ({ id: String(im.seed), embedding: described[i]!.embedding, attributes: described[i]!.attributes }));
   const ranked = personalizer.rank(profile, candidates, promptEmbedding, request.n, on.rerank ? strength : 0);
 
   // 6. Store the kept images with their scores, the profile used and the explanation.

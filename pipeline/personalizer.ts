@@ -5,8 +5,10 @@ import type { AttributeCatalog } from '../prefs/attributes.ts';
 import { preferenceGuidance, type GuidanceTerm } from '../prefs/conditioning.ts';
 import type { HistoryEvent, ImageFacts, Profile } from '../prefs/history.ts';
 import type { AttributeExtractor, Embedder, RgbImage, TokenCounter } from '../prefs/ports.ts';
+import { nextPair, type ProposedPair } from '../prefs/onboarding.ts';
+import { preferenceSpace, type ImageFeatures, type PreferenceSpace } from '../prefs/preference-space.ts';
 import type { PopulationPrior } from '../prefs/prior.ts';
-import { applyEvent, extractComments, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
+import { applyEvent, extractComments, judgements, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
 import type { PersonalizationDefaults } from './diffusion/model.ts';
@@ -15,10 +17,12 @@ import type { HistoryStore } from './ports.ts';
 export interface PersonalizerDeps {
   readonly catalog: AttributeCatalog;
   readonly prior: PopulationPrior;
+  /** Prior over attribute weights (prefs/attribute-space.ts); isotropic if absent. */
+  readonly attributePrior?: PopulationPrior;
   readonly extractor: AttributeExtractor;
   /** Without one, images carry no embedding and candidates are kept in generation order. */
   readonly embedder?: Embedder;
-  /** Users whose state stays in memory between events. */
+  /** Users whose state stays in memory between events; by default as many as fit in CACHE_BYTES. */
   readonly cacheSize?: number;
 }
 
@@ -35,6 +39,9 @@ export interface ImageDescription {
   readonly attributes: string[];
 }
 
+/** Memory for cached preference states, unless PersonalizerDeps.cacheSize says how many. */
+const CACHE_BYTES = 256 * 2 ** 20;
+
 const textOf = (e: HistoryEvent) => (e.kind === 'comment' ? e.text : e.kind === 'rating' ? e.comment : undefined);
 const imagesOf = (e: HistoryEvent) => (e.kind === 'rating' ? [e.imageId] : e.kind === 'choice' ? [e.winner, e.loser] : e.kind === 'comment' && e.imageId ? [e.imageId] : []);
 
@@ -43,7 +50,36 @@ export class Personalizer {
   private readonly refitting = new Map<string, Promise<void>>();
   private tagTexts: Promise<{ family: string; text: string; embedding: number[] }[]> | undefined;
 
-  constructor(readonly deps: PersonalizerDeps) {}
+  private priors: { image: PopulationPrior; attributes?: PopulationPrior };
+
+  constructor(readonly deps: PersonalizerDeps) {
+    this.priors = { image: deps.prior, attributes: deps.attributePrior };
+  }
+
+  /** The population priors every user's fit starts from. */
+  get prior(): PopulationPrior {
+    return this.priors.image;
+  }
+
+  /**
+   * Replaces the population priors (after a refit over all users: pipeline/population.ts).
+   * Cached states were fitted under the old ones, so they are dropped and refit on next use.
+   */
+  setPriors(priors: { image: PopulationPrior; attributes?: PopulationPrior }): void {
+    if (priors.image.dim !== this.priors.image.dim) throw new RangeError(`image prior has ${priors.image.dim} dimensions, the embedder ${this.priors.image.dim}`);
+    this.priors = priors;
+    this.states.clear();
+  }
+
+  /** The joint space of w_u and v_u under the current priors. */
+  get space(): PreferenceSpace {
+    return preferenceSpace(this.deps.catalog, this.priors.image, this.priors.attributes);
+  }
+
+  /** The profile a job reads, from a state. */
+  profileOf(state: PreferenceState): Profile {
+    return toProfile(state, this.space);
+  }
 
   get catalog(): AttributeCatalog {
     return this.deps.catalog;
@@ -52,13 +88,15 @@ export class Personalizer {
   private async context(userId: string, history: HistoryStore, events: readonly HistoryEvent[]): Promise<ProfileContext> {
     const ids = [...new Set(events.flatMap(imagesOf))];
     const facts = new Map<string, ImageFacts>((await history.imageFacts(userId, ids)).map((f) => [f.id, f]));
-    return { prior: this.deps.prior, catalog: this.deps.catalog, images: (id) => facts.get(id) };
+    return { prior: this.priors.image, attributePrior: this.priors.attributes, catalog: this.deps.catalog, images: (id) => facts.get(id) };
   }
 
   private remember(state: PreferenceState): void {
     this.states.delete(state.userId);
     this.states.set(state.userId, state);
-    while (this.states.size > (this.deps.cacheSize ?? 1000)) this.states.delete(this.states.keys().next().value!);
+    // A state's covariance is (D + A)^2 numbers: 0.2 MB for the pack, 2.9 MB for CLIP ViT-B's 512.
+    const limit = this.deps.cacheSize ?? Math.max(16, Math.floor(CACHE_BYTES / (8 * state.belief.dim ** 2)));
+    while (this.states.size > limit) this.states.delete(this.states.keys().next().value!);
   }
 
   /** The user's state: cached, or refit from the whole stored history. */
@@ -74,6 +112,12 @@ export class Personalizer {
     if (raced) return raced;
     this.remember(state);
     return state;
+  }
+
+  /** The user's ratings and choices as Bradley-Terry observations (for fitting a population prior). */
+  async judgements(userId: string, history: HistoryStore): Promise<ReturnType<typeof judgements>> {
+    const events = await this.liveHistory(userId, history);
+    return judgements(events, await this.context(userId, history, events));
   }
 
   /** The history since the last reset: a stated event with both lists empty marks one. */
@@ -98,7 +142,7 @@ export class Personalizer {
     }
     this.remember(state);
     if (refitDue(state) && !this.refitting.has(userId)) this.refitInBackground(userId, state, history);
-    return toProfile(state);
+    return this.profileOf(state);
   }
 
   private refitInBackground(userId: string, from: PreferenceState, history: HistoryStore): void {
@@ -116,10 +160,17 @@ export class Personalizer {
     await Promise.all(this.refitting.values());
   }
 
+  /** The most informative pair among the images to judge next (prefs/onboarding.ts), on their embeddings and attributes. */
+  proposePair(state: PreferenceState, images: readonly (ImageFeatures & { id: string })[], judged: ReadonlySet<string>): ProposedPair | undefined {
+    const space = this.space;
+    const usable = images.filter((i) => i.embedding.length === space.imageDim);
+    return nextPair(state.belief, usable.map((i) => ({ id: i.id, embedding: space.features(i) })), judged);
+  }
+
   setStrength(state: PreferenceState, strength: number): Profile {
     const next = withStrength(state, strength);
     this.remember(next);
-    return toProfile(next);
+    return this.profileOf(next);
   }
 
   forget(userId: string): void {
@@ -183,10 +234,16 @@ export class Personalizer {
   }
 
   /** Candidates ranked by the profile; in generation order when personalization is off or there is nothing to rank by. */
-  rank(profile: Profile, candidates: { id: string; embedding: readonly number[] }[], promptEmbedding: readonly number[] | undefined, keep: number, strength: number): ScoredCandidate[] {
+  rank(profile: Profile, candidates: { id: string; embedding: readonly number[]; attributes: readonly string[] }[], promptEmbedding: readonly number[] | undefined, keep: number, strength: number): ScoredCandidate[] {
     if (!this.deps.embedder || profile.vector.length === 0 || strength === 0) {
       return candidates.map((c, i) => ({ index: i, id: c.id, preference: 0, faithfulness: 0, score: 0, rank: i + 1, kept: i < keep }));
     }
-    return rerank({ vector: profile.vector, candidates, promptEmbedding, keep });
+    const space = this.space;
+    // A profile saved under another catalog (or before v_u existed) ranks on w_u alone.
+    const attributeVector = profile.attributeVector?.length === space.attributes.dim ? profile.attributeVector : undefined;
+    return rerank({
+      vector: profile.vector, attributeVector, promptEmbedding, keep,
+      candidates: candidates.map((c) => ({ id: c.id, embedding: c.embedding, ...(attributeVector && { attributes: space.attributes.indicator(c.attributes) }) })),
+    });
   }
 }

@@ -215,6 +215,8 @@ export interface HistoryStore {
   append(userId: string, events: readonly HistoryEvent[]): Promise<void>;
   /** Oldest first; with a limit, the latest `limit` events. */
   history(userId: string, options?: { limit?: number }): Promise<HistoryEvent[]>;
+  /** Users with at least one rating or choice, the most recently active first (for the population prior). */
+  historyUsers(options?: { limit?: number }): Promise<string[]>;
   /** Facts of the user's own images among `imageIds`; others are left out. */
   imageFacts(userId: string, imageIds: readonly string[]): Promise<ImageFacts[]>;
   loadProfile(userId: string): Promise<Profile | undefined>;

@@ -64,3 +64,10 @@ export function attributeScores(stats: AttributeStats): Map<string, number> {
   }
   return out;
 }
+
+/** The part of each score stated outright (comments, stated likes), shrunk the same way. */
+export function directScores(stats: AttributeStats): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [a, t] of stats.tallies) if (t.nDirect > 0) out.set(a, t.direct / (t.nDirect + KAPPA));
+  return out;
+}

@@ -65,6 +65,8 @@ export interface Profile {
   readonly disliked: readonly WeightedAttribute[];
   /** w_u in the embedder's image space. */
   readonly vector: readonly number[];
+  /** v_u: a weight per catalog attribute, in the catalog's order (prefs/preference-space.ts); absent in profiles saved before it existed. */
+  readonly attributeVector?: readonly number[];
   /** 0 = personalization off (like Midjourney's --p off), 1 = full. */
   readonly strength: number;
   /** How many ratings and choices the profile rests on. */

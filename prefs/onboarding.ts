@@ -10,7 +10,8 @@ import { PrefsInputError } from './errors.ts';
 
 export interface PairCandidate {
   readonly id: string;
-  readonly embedding: readonly number[];
+  /** The image's features in the belief's space: its embedding, or its attribute indicators. */
+  readonly embedding: ArrayLike<number>;
 }
 
 export interface ProposedPair {

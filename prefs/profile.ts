@@ -3,17 +3,21 @@
 // plus contrast statistics over attributes (attribute-stats.ts). `applyEvent` folds one new
 // rating or choice in (O(D^2), whatever the history's length); `refit` rebuilds everything
 // from the whole history. Both are pure: a bad event leaves the old state untouched.
-import { addDirectEvidence, addImageEvidence, attributeScores, emptyStats, MIN_SCORE, type AttributeStats } from './attribute-stats.ts';
+import { attributeSpace } from './attribute-space.ts';
+import { addDirectEvidence, addImageEvidence, attributeScores, directScores, emptyStats, MIN_SCORE, type AttributeStats } from './attribute-stats.ts';
 import type { AttributeCatalog } from './attributes.ts';
 import { beliefFromPrior, fitBradleyTerry, updateBelief, type GaussianBelief, type Observation } from './bradley-terry.ts';
 import { PrefsInputError } from './errors.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue, WeightedAttribute } from './history.ts';
 import { isFiniteArray } from './linalg.ts';
 import type { AttributeExtractor, Extraction } from './ports.ts';
+import { preferenceSpace, type PreferenceSpace } from './preference-space.ts';
 import type { PopulationPrior } from './prior.ts';
 
 export interface ProfileContext {
   readonly prior: PopulationPrior;
+  /** Prior over attribute weights (attribute-space.ts); isotropic over the catalog's attributes if absent. */
+  readonly attributePrior?: PopulationPrior;
   /** What is known of the images the history refers to. */
   readonly images: (id: string) => ImageFacts | undefined;
   readonly catalog: AttributeCatalog;
@@ -21,7 +25,10 @@ export interface ProfileContext {
 
 export interface PreferenceState {
   readonly userId: string;
-  /** Posterior over w_u: its mean is the profile's vector. */
+  /**
+   * Posterior over z_u = [w_u; v_u] (preference-space.ts): w_u, over the image embedding, is
+   * the profile's vector; v_u, over the catalog's attributes, gives its liked and disliked lists.
+   */
   readonly belief: GaussianBelief;
   readonly stats: AttributeStats;
   /** Ratings and choices folded in. */
@@ -44,9 +51,15 @@ const STATED_WEIGHT = 2;
 /** Keywords read per list of one event: absurd metadata cannot flood a profile. */
 const MAX_KEYWORDS_PER_EVENT = 64;
 
+/** The joint space of the context's embedder and catalog, with its prior. */
+export const spaceOf = (ctx: ProfileContext): PreferenceSpace => preferenceSpace(ctx.catalog, ctx.prior, ctx.attributePrior);
+
 export function initialState(userId: string, ctx: ProfileContext, strength = 1, at = 0): PreferenceState {
   checkStrength(strength);
-  return { userId, belief: beliefFromPrior(ctx.prior), stats: emptyStats(), evidence: 0, sinceRefit: 0, strength, updatedAt: at };
+  return {
+    userId, belief: beliefFromPrior(spaceOf(ctx).prior), stats: emptyStats(),
+    evidence: 0, sinceRefit: 0, strength, updatedAt: at,
+  };
 }
 
 export function withStrength(state: PreferenceState, strength: number): PreferenceState {
@@ -85,19 +98,19 @@ function digest(event: HistoryEvent, ctx: ProfileContext, extraction?: Extractio
     return [...l.filter((k) => !both.has(k)).map((k) => ({ attribute: k, value: w(k) })), ...d.filter((k) => !both.has(k)).map((k) => ({ attribute: k, value: -w(k) }))];
   };
   const commentEvidence = () => extraction ? direct(extraction.liked, extraction.disliked, (k) => extraction.weights?.[k] ?? 1) : [];
-  const center = ctx.prior.center;
+  const space = spaceOf(ctx);
   switch (event?.kind) {
     case 'rating': {
       const facts = image(ctx, event.imageId, 'imageId');
       const { target, y } = ratingValue(event.value);
-      const x = facts.embedding.map((v, i) => v - center[i]!);
-      return { obs: { x, target, weight: 1 } as Observation, images: [{ attrs: keys(facts.attributes), y, w: 1 }], direct: commentEvidence(), ignored };
+      return { obs: { x: space.centered(facts), target, weight: 1 } as Observation, images: [{ attrs: keys(facts.attributes), y, w: 1 }], direct: commentEvidence(), ignored };
     }
     case 'choice': {
       if (event.winner === event.loser) throw new PrefsInputError('loser', 'an image other than the winner', event.loser);
       const win = image(ctx, event.winner, 'winner');
       const lose = image(ctx, event.loser, 'loser');
-      const x = win.embedding.map((v, i) => v - lose.embedding[i]!);
+      const l = space.features(lose);
+      const x = space.features(win).map((v, i) => v - l[i]!);
       return { obs: { x, target: 1, weight: 1 } as Observation, images: [{ attrs: keys(win.attributes), y: 1, w: 0.5 }, { attrs: keys(lose.attributes), y: -1, w: 0.5 }], direct: [], ignored };
     }
     case 'comment':
@@ -173,22 +186,66 @@ export function refit(userId: string, history: readonly HistoryEvent[], ctx: Pro
       skipped.push({ index, reason: e.message });
     }
   });
-  const belief = fitBradleyTerry(obs, ctx.prior);
+  const belief = fitBradleyTerry(obs, spaceOf(ctx).prior);
   const state = { ...initialState(userId, ctx, options.strength ?? 1), belief, stats, evidence: obs.length, updatedAt: at };
   return { state, skipped, ignored };
 }
 
-/** The profile a job reads: strongest attributes first, w_u as a plain vector. */
-export function toProfile(state: PreferenceState, maxAttributes = 24): Profile {
+/**
+ * The Bradley-Terry observations of a history's ratings and choices, split into the image block
+ * and the attribute block: what the two population priors are fitted on (prior.ts,
+ * pipeline/population.ts). Unusable events are left out.
+ */
+export function judgements(history: readonly HistoryEvent[], ctx: ProfileContext): { image: Observation[]; attributes: Observation[] } {
+  const space = spaceOf(ctx);
+  const image: Observation[] = [];
+  const attributes: Observation[] = [];
+  for (const event of history) {
+    if (event.kind !== 'rating' && event.kind !== 'choice') continue;
+    try {
+      const d = digest(event, ctx);
+      if (!d.obs) continue;
+      const { w, v } = space.split(d.obs.x);
+      image.push({ ...d.obs, x: w });
+      attributes.push({ ...d.obs, x: v });
+    } catch (e) {
+      if (!(e instanceof PrefsInputError)) throw e;
+    }
+  }
+  return { image, attributes };
+}
+
+/**
+ * Each attribute's score in (-1, 1): for the catalog's attributes, tanh of half the attribute
+ * weight against its family (the attribute-level Bradley-Terry posterior, so the population
+ * prior speaks before any evidence) plus what was said outright; for free keywords only
+ * seen in metadata or comments, the shrunk contrast statistics.
+ */
+export function scoreAttributes(state: PreferenceState, space: PreferenceSpace): Map<string, number> {
+  const attributes = space.attributes;
+  const out = new Map([...attributeScores(state.stats)].filter(([k]) => attributes.axis(k) === undefined));
+  const direct = directScores(state.stats);
+  const relative = attributes.relative(space.split(state.belief.mean).v);
+  attributes.keys.forEach((k, i) => {
+    const s = Math.tanh(relative[i]! / 2 + (direct.get(k) ?? 0));
+    if (Number.isFinite(s) && s !== 0) out.set(k, s);
+  });
+  return out;
+}
+
+/** The profile a job reads: strongest attributes first, w_u and v_u as plain vectors. */
+export function toProfile(state: PreferenceState, space: PreferenceSpace, maxAttributes = 24): Profile {
+  if (state.belief.dim !== space.dim) throw new RangeError(`the state has ${state.belief.dim} dimensions; the space ${space.dim}`);
   const liked: WeightedAttribute[] = [];
   const disliked: WeightedAttribute[] = [];
-  const ranked = [...attributeScores(state.stats)].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
+  const ranked = [...scoreAttributes(state, space)].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
   for (const [attribute, s] of ranked) {
     if (s >= MIN_SCORE && liked.length < maxAttributes) liked.push({ attribute, weight: s });
     if (s <= -MIN_SCORE && disliked.length < maxAttributes) disliked.push({ attribute, weight: -s });
   }
+  const { w, v } = space.split(state.belief.mean);
   return {
-    userId: state.userId, liked, disliked, vector: [...state.belief.mean], strength: state.strength,
+    userId: state.userId, liked, disliked, vector: [...w], attributeVector: [...v], strength: state.strength,
     evidence: state.evidence, updatedAt: new Date(state.updatedAt).toISOString(),
   };
 }

@@ -1,6 +1,7 @@
 // The personalized scorer and reranker:
-//   score(img) = w_u . phi(img) + lambda * cos(phi(img), phi_text(prompt))
-// The first term is the user's Bradley-Terry reward (bradley-terry.ts); the second guards
+//   score(img) = w_u . e(img) + v_u . t(img) + lambda * cos(e(img), e_text(prompt))
+// The first two terms are the user's Bradley-Terry reward z_u . phi(img) over the image's
+// embedding e and its attribute indicators t (preference-space.ts); the last guards
 // prompt faithfulness, so taste never wins over what was asked for by much. Every
 // candidate's components are returned, to be stored with the job's result.
 import { cosine, dot, isFiniteArray } from './linalg.ts';
@@ -9,7 +10,7 @@ import { PrefsInputError } from './errors.ts';
 export interface ScoredCandidate {
   readonly index: number;
   readonly id: string;
-  /** w_u . phi(img) */
+  /** w_u . e(img) + v_u . t(img) */
   readonly preference: number;
   /** cos(phi(img), phi_text(prompt)) */
   readonly faithfulness: number;
@@ -23,7 +24,9 @@ export const DEFAULT_LAMBDA = 1;
 
 export interface RerankInput {
   readonly vector: readonly number[];
-  readonly candidates: readonly { readonly id: string; readonly embedding: readonly number[] }[];
+  /** v_u, with each candidate's `attributes` indicators; the attribute term is left out without it. */
+  readonly attributeVector?: readonly number[];
+  readonly candidates: readonly { readonly id: string; readonly embedding: readonly number[]; readonly attributes?: ArrayLike<number> }[];
   readonly promptEmbedding?: readonly number[];
   readonly keep: number;
   readonly lambda?: number;
@@ -40,7 +43,9 @@ export function rerank(input: RerankInput): ScoredCandidate[] {
   if (promptEmbedding && promptEmbedding.length !== d) throw new PrefsInputError('promptEmbedding', `${d} numbers`, promptEmbedding.length);
   const scored = candidates.map((c, index) => {
     if (c.embedding.length !== d || !isFiniteArray(c.embedding)) throw new PrefsInputError(`candidates[${index}].embedding`, `${d} finite numbers`, c.embedding.length);
-    const preference = dot(vector, c.embedding);
+    const v = input.attributeVector;
+    if (v && c.attributes && c.attributes.length !== v.length) throw new PrefsInputError(`candidates[${index}].attributes`, `${v.length} numbers`, c.attributes.length);
+    const preference = dot(vector, c.embedding) + (v && c.attributes ? dot(v, c.attributes) : 0);
     const faithfulness = promptEmbedding ? cosine(c.embedding, promptEmbedding) : 0;
     return { index, id: c.id, preference, faithfulness, score: preference + lambda * faithfulness };
   });

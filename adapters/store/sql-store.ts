@@ -232,6 +232,14 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
     return rows.map((r) => JSON.parse(r.event as string) as HistoryEvent);
   }
 
+  async historyUsers(options: { limit?: number } = {}): Promise<string[]> {
+    const limit = options.limit ?? 10_000;
+    check(Number.isInteger(limit) && limit >= 1, 'limit', 'a positive integer', limit);
+    const rows = await this.db.all(
+      "SELECT user_id, MAX(seq) AS last FROM history_events WHERE kind IN ('rating', 'choice') GROUP BY user_id ORDER BY last DESC LIMIT ?", [limit]);
+    return rows.map((r) => r.user_id as string);
+  }
+
   async imageFacts(userId: string, imageIds: readonly string[]): Promise<ImageFacts[]> {
     check(Array.isArray(imageIds), 'imageIds', 'a list of image ids', imageIds);
     const ids = [...new Set(imageIds.filter(isId))];
@@ -256,8 +264,8 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
 
   async saveProfile(profile: Profile): Promise<void> {
     checkProfile(profile);
-    const { userId, liked, disliked, vector, strength, evidence, updatedAt } = profile;
-    const json = JSON.stringify({ userId, liked, disliked, vector, strength, evidence, updatedAt });
+    const { userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt } = profile;
+    const json = JSON.stringify({ userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt });
     await this.db.transaction(async (tx) => {
       await this.requireUser(tx, userId);
       await tx.run('INSERT INTO profiles (user_id, profile, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',

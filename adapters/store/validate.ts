@@ -67,6 +67,7 @@ export function checkProfile(p: Profile, field = 'profile'): void {
       `${field}.${side}`, 'a list of {attribute, weight > 0}', list);
   }
   check(isFiniteArray(p.vector), `${field}.vector`, 'a list of finite numbers', p.vector);
+  check(p.attributeVector === undefined || isFiniteArray(p.attributeVector), `${field}.attributeVector`, 'a list of finite numbers', p.attributeVector);
   check(Number.isFinite(p.strength) && p.strength >= 0 && p.strength <= 1, `${field}.strength`, 'a number in 0..1', p.strength);
   check(Number.isSafeInteger(p.evidence) && p.evidence >= 0, `${field}.evidence`, 'a non-negative integer', p.evidence);
   check(typeof p.updatedAt === 'string' && !Number.isNaN(Date.parse(p.updatedAt)), `${field}.updatedAt`, 'an ISO 8601 date', p.updatedAt);

@@ -11,6 +11,7 @@
 //     parts on, and at the ablation k each part alone. The hidden utility, without noise,
 //     picks the winner; ties count half.
 import { runGenerationJob, type GenerationDeps, type GenerationRequest } from '../../pipeline/generate-job.ts';
+import { fitPopulationPriors } from '../../pipeline/population.ts';
 import { caption } from '../world/caption.ts';
 import { mulberry32, type Rng } from '../world/prng.ts';
 import { vocabulary, type Attributes } from '../world/vocabulary.ts';
@@ -168,6 +169,42 @@ export async function runUser(world: BenchWorld, user: SimulatedUser, o: Protoco
     }
   }
   return { user: user.index, strongDislike: user.strongDislike, comparisons, profiles, sheet, tagger };
+}
+
+/**
+ * The community a service has before the measured users arrive: `community.length` other
+ * users of the same population onboard through the product (k choices each on one shared pool
+ * of generated images), then the product fits the population prior from the store exactly as
+ * `npm run prior:fit` does (pipeline/population.ts) and the personalizer starts every new user
+ * from it. Returns what was fitted on.
+ */
+export async function runCommunity(world: BenchWorld, community: readonly SimulatedUser[], o: ProtocolOptions & { communityChoices: number }): Promise<{ users: number; judgements: number }> {
+  const owner = (await world.store.createUser('community-pool')).user.id;
+  const poolSeed = Math.floor(userRng(o.seed, 1_000_000, 3)() * 2 ** 31);
+  const poolAttrs = new Map<number, Attributes>();
+  for (let made = 0; made < o.pool; made += 8) {
+    const { images } = await runJob(world, world.deps, owner, { prompt: POOL_PROMPT, n: Math.min(8, o.pool - made), seed: poolSeed + made, steps: o.steps, personalization: 0 });
+    for (const im of images) poolAttrs.set(im.seed, im.attrs);
+  }
+  const rows = (await world.store.listImages(owner, { limit: 100 })).images;
+  for (const user of community) {
+    const account = (await world.store.createUser(`community-${user.index}`)).user.id;
+    const jobId = `bench-${process.pid}-${++jobCount}`;
+    await world.store.createJob({ id: jobId, userId: account, request: { prompt: POOL_PROMPT, copiedFrom: rows[0]!.jobId } });
+    await world.store.saveImages(rows.map(({ id: _id, rating: _r, createdAt: _c, ...row }) => ({ ...row, userId: account, jobId })));
+    await world.store.finishJob(jobId, 'completed');
+    const seedOf = new Map((await world.store.listImages(account, { limit: 100 })).images.map((im) => [im.id, im.seed]));
+    const noise = userRng(o.seed, 1_000_000 + user.index, 2);
+    for (let i = 0; i < o.communityChoices; i++) {
+      const pair = await world.feedback.nextPair(account);
+      if (!pair) break;
+      const aWins = prefersFirst(user, poolAttrs.get(seedOf.get(pair.a)!)!, poolAttrs.get(seedOf.get(pair.b)!)!, o.temperature, noise);
+      await world.feedback.record(account, [{ kind: 'choice', winner: aWins ? pair.a : pair.b, loser: aWins ? pair.b : pair.a, at: Date.now() }]);
+    }
+  }
+  const { priors, json } = await fitPopulationPriors(world.deps.personalizer, world.store);
+  world.deps.personalizer.setPriors(priors);
+  return { users: json.fitted.users, judgements: json.fitted.judgements };
 }
 
 /** Whether the learned likes sit above the family's mean hidden taste, and the dislikes below. */

@@ -9,6 +9,7 @@
 //   npm run bench:personalization -- [--users 50] [--k 4,8,16] [--prompts 4] [--json] [--out DIR]
 //     [--candidates 4] [--pool 16] [--ablation-k 8] [--steps N] [--seed 1] [--temperature 0.3]
 //     [--idiosyncrasy 0.3] [--dislike-share 0.3] [--judge-samples 500] [--model DIR]
+//     [--population 100] [--community-choices 16]   (other users the population prior is fitted on; 0: none)
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR } from '../../adapters/wire.ts';
 import { mulberry32 } from '../world/prng.ts';
 import { judgeAccuracy, openBenchWorld } from './bench-world.ts';
-import { runUser, type UserRun, type ProtocolOptions } from './personalization-protocol.ts';
+import { runCommunity, runUser, type UserRun, type ProtocolOptions } from './personalization-protocol.ts';
 import { writeReport } from './personalization-report.ts';
 import { summarize, type PersonalizationSummary } from './personalization-summary.ts';
 import { makeUsers, tasteFactors } from './simulated-users.ts';
@@ -30,6 +31,10 @@ export interface PersonalizationBenchOptions extends ProtocolOptions {
   readonly dislikeShare: number;
   readonly dislikePenalty: number;
   readonly judgeSamples: number;
+  /** Other users who onboard before the measured ones; the population prior is fitted on them (0: none). */
+  readonly population: number;
+  /** Choices each of them makes. */
+  readonly communityChoices: number;
   readonly threads?: number;
   readonly modelDir?: string;
   readonly command?: string;
@@ -37,7 +42,7 @@ export interface PersonalizationBenchOptions extends ProtocolOptions {
 
 export const DEFAULTS: PersonalizationBenchOptions = {
   users: 50, ks: [4, 8, 16], prompts: 4, candidates: 4, pool: 16, ablationK: 8, seed: 1,
-  temperature: 0.3, idiosyncrasy: 0.3, dislikeShare: 0.3, dislikePenalty: 3, judgeSamples: 500, threads: 2,
+  temperature: 0.3, idiosyncrasy: 0.3, dislikeShare: 0.3, dislikePenalty: 3, judgeSamples: 500, population: 100, communityChoices: 16, threads: 2,
 };
 
 export async function runPersonalizationBench(options: Partial<PersonalizationBenchOptions> = {}, log: (line: string) => void = () => {}): Promise<{ summary: PersonalizationSummary; runs: UserRun[] }> {
@@ -53,8 +58,17 @@ export async function runPersonalizationBench(options: Partial<PersonalizationBe
     log(`judge on ${o.judgeSamples} fresh renders: ${JSON.stringify(accuracy)}`);
     // 2. The population: shared taste factors, then each user's own draw.
     const r = mulberry32(o.seed);
-    const users = makeUsers(o.users, tasteFactors(4, r), o.idiosyncrasy, r, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty });
-    // 3. Each user through the product.
+    const factors = tasteFactors(4, r);
+    const users = makeUsers(o.users, factors, o.idiosyncrasy, r, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty });
+    // 3. The community before them: the population prior is fitted on its history (none with --population 0).
+    const community = o.population ? makeUsers(o.population, factors, o.idiosyncrasy, r, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty }) : [];
+    let fitted: { users: number; judgements: number } | undefined;
+    if (community.length) {
+      const t = performance.now();
+      fitted = await runCommunity(world, community, o);
+      log(`population prior fitted on ${fitted.users} community users (${fitted.judgements} choices) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    }
+    // 4. Each user through the product.
     const runs: UserRun[] = [];
     const t0 = performance.now();
     for (const user of users) {
@@ -69,7 +83,10 @@ export async function runPersonalizationBench(options: Partial<PersonalizationBe
         steps: o.steps ?? world.deps.backend.defaults.steps, judge_samples: o.judgeSamples, temperature: o.temperature, idiosyncrasy: o.idiosyncrasy,
         dislike_share: o.dislikeShare, dislike_penalty: o.dislikePenalty, taste_factors: 4, onboarding: 'pairwise choices proposed by FeedbackLoop.nextPair',
         base: 'personalization 0, one candidate, same seed', ci: 'percentile bootstrap over users, 2000 resamples',
-        prior: existsSync(join(modelDir, 'prior.json')) ? 'the pack\'s prior.json' : 'none in the pack (isotropic prior: every user starts from zero)',
+        prior: fitted
+          ? `fitted by the product (pipeline/population.ts, as npm run prior:fit) on ${fitted.users} other simulated users of the same population, ${o.communityChoices} onboarding choices each (${fitted.judgements} in all)`
+          : existsSync(join(modelDir, 'prior.json')) ? 'the pack\'s prior.json' : 'none (--population 0: isotropic prior, every user starts from zero)',
+        population: o.population, community_choices: o.communityChoices,
         command: o.command ?? 'runPersonalizationBench', wall_s: Math.round((performance.now() - t0) / 1000),
       },
     });
@@ -89,7 +106,8 @@ async function main(): Promise<void> {
       pool: { type: 'string', default: String(DEFAULTS.pool) }, 'ablation-k': { type: 'string' }, steps: { type: 'string' },
       seed: { type: 'string', default: String(DEFAULTS.seed) }, temperature: { type: 'string', default: String(DEFAULTS.temperature) },
       idiosyncrasy: { type: 'string', default: String(DEFAULTS.idiosyncrasy) }, 'dislike-share': { type: 'string', default: String(DEFAULTS.dislikeShare) },
-      'judge-samples': { type: 'string', default: String(DEFAULTS.judgeSamples) }, model: { type: 'string' }, 'sheet-users': { type: 'string', default: '6' },
+      'judge-samples': { type: 'string', default: String(DEFAULTS.judgeSamples) }, population: { type: 'string', default: String(DEFAULTS.population) },
+      'community-choices': { type: 'string', default: String(DEFAULTS.communityChoices) }, model: { type: 'string' }, 'sheet-users': { type: 'string', default: '6' },
     },
   });
   const int = (name: string, x: string | undefined, min = 1) => {
@@ -102,7 +120,8 @@ async function main(): Promise<void> {
   const { summary, runs } = await runPersonalizationBench({
     users: int('users', v.users), ks, prompts: int('prompts', v.prompts), candidates: int('candidates', v.candidates, 2), pool: int('pool', v.pool, 2), ablationK,
     steps: v.steps === undefined ? undefined : int('steps', v.steps), seed: int('seed', v.seed, 0), temperature: Number(v.temperature), idiosyncrasy: Number(v.idiosyncrasy),
-    dislikeShare: Number(v['dislike-share']), judgeSamples: int('judge-samples', v['judge-samples']), modelDir: v.model && resolve(v.model),
+    dislikeShare: Number(v['dislike-share']), judgeSamples: int('judge-samples', v['judge-samples']),
+    population: int('population', v.population, 0), communityChoices: int('community-choices', v['community-choices']), modelDir: v.model && resolve(v.model),
     command: `npm run bench:personalization -- ${process.argv.slice(2).join(' ')}`.trim(),
   }, (line) => console.error(line));
   const files = await writeReport(resolve(v.out), summary, runs, { sheetUsers: int('sheet-users', v['sheet-users']) });

@@ -19,11 +19,14 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { AttributeCatalog } from '../../prefs/attributes.ts';
-import { fitBradleyTerry, updateBelief, beliefFromPrior, type Observation } from '../../prefs/bradley-terry.ts';
+import { fitBradleyTerry, updateBelief, beliefFromPrior, type GaussianPrior, type Observation } from '../../prefs/bradley-terry.ts';
 import type { ImageFacts } from '../../prefs/history.ts';
 import { dot } from '../../prefs/linalg.ts';
+import { preferenceSpace } from '../../prefs/preference-space.ts';
 import type { Embedder } from '../../prefs/ports.ts';
-import { fitPopulationPrior, isotropicPrior, type PopulationPrior } from '../../prefs/prior.ts';
+import { fitPopulationPrior, isotropicPrior, makePrior, type PopulationPrior } from '../../prefs/prior.ts';
+import { attributeSpace } from '../../prefs/attribute-space.ts';
+import { Personalizer } from '../../pipeline/personalizer.ts';
 import { nextPair } from '../../prefs/onboarding.ts';
 import { applyEvent, initialState } from '../../prefs/profile.ts';
 import { rerank } from '../../prefs/rerank.ts';
@@ -34,8 +37,10 @@ import { vocabulary, type Attributes } from '../world/vocabulary.ts';
 import { makeUsers as makeTastes, sigmoid, STYLE, tasteFactors } from './simulated-users.ts';
 
 export const CHOICE_COUNTS = [1, 2, 4, 8, 16, 32] as const;
-export const METHODS = ['population-mean', 'per-user', 'prior+per-user', 'prior+per-user-online', 'prior+per-user+onboarding'] as const;
-export const DEFAULT_METHOD = 'prior+per-user+onboarding';
+export const METHODS = ['population-mean', 'per-user', 'prior+per-user', 'prior+per-user-online', 'prior+per-user+onboarding', 'attributes:prior+per-user+onboarding', 'joint:prior+per-user+onboarding'] as const;
+/** Not a method the product can run: the ceiling, with the simulation's true features and prior. */
+export const REFERENCES = ['oracle'] as const;
+export const DEFAULT_METHOD = 'joint:prior+per-user+onboarding';
 
 export interface PrefsBenchOptions {
   readonly testUsers?: number;
@@ -53,6 +58,8 @@ export interface PrefsBenchOptions {
 export interface PrefsBenchSummary {
   readonly accuracy: Record<string, number>;
   readonly methods: Record<string, Record<string, number>>;
+  /** The oracle (true features, true prior, exact Bayes): what no method can beat, for scale. */
+  readonly ceiling: Record<string, number>;
   readonly targets: Record<string, boolean>;
   readonly update_p99_ms: number;
   readonly update_p50_ms: number;
@@ -62,16 +69,18 @@ export interface PrefsBenchSummary {
 
 const percentile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 
-interface Img { id: string; attrs: Attributes; phi: number[] }
+/** A rendered image: its true attributes, its embedding, and the attribute indicators of the product's own zero-shot tags. */
+interface Img { id: string; attrs: Attributes; phi: number[]; tags: string[]; t: Float64Array }
 
-async function renderPool(embedder: Embedder, n: number, r: Rng, tag: string): Promise<Img[]> {
+async function renderPool(personalizer: Personalizer, n: number, r: Rng, tag: string): Promise<Img[]> {
   const size = vocabulary.image_size;
+  const space = attributeSpace(personalizer.catalog);
   const scenes = Array.from({ length: n }, () => ({ attrs: randomAttributes(r), seed: Math.floor(r() * 2 ** 31) }));
   const out: Img[] = [];
   for (let i = 0; i < n; i += 64) {
     const batch = scenes.slice(i, i + 64);
-    const phis = await embedder.embedImages(batch.map((s) => ({ pixels: render(s.attrs, s.seed), width: size, height: size })));
-    batch.forEach((s, j) => out.push({ id: `${tag}${i + j}`, attrs: s.attrs, phi: phis[j]! }));
+    const described = await personalizer.describe(batch.map((s) => ({ pixels: render(s.attrs, s.seed), width: size, height: size })), '');
+    batch.forEach((s, j) => out.push({ id: `${tag}${i + j}`, attrs: s.attrs, phi: described[j]!.embedding, tags: described[j]!.attributes, t: space.indicator(described[j]!.attributes) }));
   }
   return out;
 }
@@ -79,40 +88,61 @@ async function renderPool(embedder: Embedder, n: number, r: Rng, tag: string): P
 /** Hidden taste (simulated-users.ts): u = F c / sqrt(k) + s e over the style values; F shared by the population. */
 const makeUsers = (count: number, factors: number[][], s: number, r: Rng) => makeTastes(count, factors, s, r).map((u) => u.utility);
 
-function choices(u: (a: Attributes) => number, pool: Img[], n: number, r: Rng): Observation[] {
+/** The simulation's own model: one-hot style values as features, N(0, F F' / K + s^2 I) as the prior. */
+function oracleModel(factors: readonly number[][], s: number): { prior: PopulationPrior; feature: Feature } {
+  const onehot = new Map<Img, Float64Array>();
+  const feature: Feature = (img) => {
+    let x = onehot.get(img);
+    if (!x) onehot.set(img, (x = Float64Array.from(STYLE, (key) => (img.attrs[key.slice(0, key.indexOf(':'))] === key.slice(key.indexOf(':') + 1) ? 1 : 0))));
+    return x;
+  };
+  const prior = makePrior({ dim: STYLE.length, residualVariance: s * s, basis: factors.map((f) => f.map((x) => x / Math.sqrt(factors.length))) });
+  return { prior, feature };
+}
+
+/** A judged pair: the winner first. */
+interface Judged { w: Img; l: Img }
+type Feature = (img: Img) => ArrayLike<number>;
+const byPhi: Feature = (img) => img.phi;
+const byTags: Feature = (img) => img.t;
+const observe = (pairs: readonly Judged[], f: Feature): Observation[] => pairs.map(({ w, l }) => {
+  const a = f(w), b = f(l);
+  return { x: Array.from(a, (v, i) => v - b[i]!), target: 1, weight: 1 };
+});
+
+function judge(u: (a: Attributes) => number, a: Img, b: Img, r: Rng): Judged {
+  return r() < sigmoid((u(a.attrs) - u(b.attrs)) / 0.3) ? { w: a, l: b } : { w: b, l: a };
+}
+
+function choices(u: (a: Attributes) => number, pool: Img[], n: number, r: Rng): Judged[] {
   return Array.from({ length: n }, () => {
     const a = pick(r, pool);
     let b = pick(r, pool);
     while (b === a) b = pick(r, pool);
-    const aWins = r() < sigmoid((u(a.attrs) - u(b.attrs)) / 0.3);
-    const [w, l] = aWins ? [a, b] : [b, a];
-    return { x: w.phi.map((v, i) => v - l.phi[i]!), target: 1, weight: 1 };
+    return judge(u, a, b, r);
   });
 }
 
-/** Onboarding: each choice is the most informative pair among a fresh sample of images, under the fit so far. */
-function onboardingChoices(u: (a: Attributes) => number, pool: Img[], n: number, prior: PopulationPrior, r: Rng): Observation[] {
+/** Onboarding: each choice is the most informative pair among a fresh sample of images, under the fit so far, in the feature's space. */
+function onboardingChoices(u: (a: Attributes) => number, pool: Img[], n: number, prior: GaussianPrior, f: Feature, r: Rng): Judged[] {
   let belief = beliefFromPrior(prior);
-  const out: Observation[] = [];
+  const out: Judged[] = [];
   for (let i = 0; i < n; i++) {
     const sample = Array.from({ length: 64 }, () => pick(r, pool));
-    const pair = nextPair(belief, sample.map((img) => ({ id: img.id, embedding: img.phi })))!;
-    const a = pool.find((img) => img.id === pair.a)!, b = pool.find((img) => img.id === pair.b)!;
-    const aWins = r() < sigmoid((u(a.attrs) - u(b.attrs)) / 0.3);
-    const [w, l] = aWins ? [a, b] : [b, a];
-    const o = { x: w.phi.map((v, k) => v - l.phi[k]!), target: 1, weight: 1 };
-    belief = updateBelief(belief, o);
-    out.push(o);
+    const pair = nextPair(belief, sample.map((img) => ({ id: img.id, embedding: f(img) })))!;
+    const judged = judge(u, pool.find((img) => img.id === pair.a)!, pool.find((img) => img.id === pair.b)!, r);
+    belief = updateBelief(belief, observe([judged], f)[0]!);
+    out.push(judged);
   }
   return out;
 }
 
-function heldOut(u: (a: Attributes) => number, pool: Img[], n: number, r: Rng): { x: number[]; sign: number }[] {
-  const out: { x: number[]; sign: number }[] = [];
+function heldOut(u: (a: Attributes) => number, pool: Img[], n: number, r: Rng): { a: Img; b: Img; sign: number }[] {
+  const out: { a: Img; b: Img; sign: number }[] = [];
   for (let tries = 0; out.length < n && tries < 20 * n; tries++) {
     const a = pick(r, pool), b = pick(r, pool);
     const du = u(a.attrs) - u(b.attrs);
-    if (Math.abs(du) >= 0.1) out.push({ x: a.phi.map((v, i) => v - b.phi[i]!), sign: Math.sign(du) });
+    if (Math.abs(du) >= 0.1) out.push({ a, b, sign: Math.sign(du) });
   }
   return out;
 }
@@ -121,38 +151,65 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
   const o = { testUsers: 100, trainUsers: 200, trainChoices: 64, poolSize: 400, heldOutPairs: 300, rank: 6, seed: 1, updateEvents: 1000, idiosyncrasy: 0.3, ...options };
   const r = mulberry32(o.seed);
   const dim = embedder.dim;
+  const catalog = AttributeCatalog.create({ world: vocabulary });
+  const space = attributeSpace(catalog);
+  // The product's own zero-shot tagger (Personalizer.describe) reads each image's attributes.
+  const personalizer = new Personalizer({ catalog, prior: isotropicPrior(dim, 1), embedder, extractor: { extract: async () => ({ liked: [], disliked: [] }) } });
   // 1. Images: one pool to choose from, another to test on.
-  const trainPool = await renderPool(embedder, o.poolSize, r, 'a');
-  const testPool = await renderPool(embedder, o.poolSize, r, 'b');
-  // 2. Population prior, fitted on other users' choices.
+  const trainPool = await renderPool(personalizer, o.poolSize, r, 'a');
+  const testPool = await renderPool(personalizer, o.poolSize, r, 'b');
+  // 2. Population priors, fitted on other users' choices: over w (image space) and over v (attributes).
   const factors = tasteFactors(4, r);
   const center = new Array(dim).fill(0).map((_, i) => trainPool.reduce((s, img) => s + img.phi[i]!, 0) / trainPool.length);
   const population = makeUsers(o.trainUsers, factors, o.idiosyncrasy, r).map((u) => choices(u, trainPool, o.trainChoices, r));
   let t0 = performance.now();
-  const prior = fitPopulationPrior(population, dim, { rank: o.rank, center });
+  const prior = fitPopulationPrior(population.map((p) => observe(p, byPhi)), dim, { rank: o.rank, center });
   const priorFitMs = performance.now() - t0;
+  const attributePrior = fitPopulationPrior(population.map((p) => observe(p, byTags)), space.dim, { rank: o.rank, center: space.center });
   const variance = prior.covariance.reduce((s, v, i) => (i % (dim + 1) === 0 ? s + v : s), 0) / dim;
   const ridge = isotropicPrior(dim, variance, center);
+  // The oracle: the true features (each image's real style values) and the true prior of the
+  // simulation (u = F c / 2 + s e), exact Bayes with the same onboarding: the ceiling any
+  // method can reach with this many choices, for these users and this choice noise.
+  const truth = oracleModel(factors, o.idiosyncrasy);
+  // The product's space: phi = [embedding; attribute indicators], block prior (preference-space.ts).
+  const joint = preferenceSpace(catalog, prior, attributePrior);
+  const jointCache = new Map<Img, Float64Array>();
+  const byJoint: Feature = (img) => {
+    let x = jointCache.get(img);
+    if (!x) jointCache.set(img, (x = joint.features({ embedding: img.phi, attributes: img.tags })));
+    return x;
+  };
   // 3. New users: accuracy on held-out pairs after n choices.
-  const sums: Record<string, number[]> = Object.fromEntries(METHODS.map((m) => [m, CHOICE_COUNTS.map(() => 0)]));
+  const sums: Record<string, number[]> = Object.fromEntries([...METHODS, ...REFERENCES].map((m) => [m, CHOICE_COUNTS.map(() => 0)]));
   const users = makeUsers(o.testUsers, factors, o.idiosyncrasy, r);
+  const last = CHOICE_COUNTS.at(-1)!;
   for (const u of users) {
-    const stream = choices(u, trainPool, CHOICE_COUNTS.at(-1)!, r);
-    const asked = onboardingChoices(u, trainPool, CHOICE_COUNTS.at(-1)!, prior, r);
+    const stream = choices(u, trainPool, last, r);
+    const asked = onboardingChoices(u, trainPool, last, prior, byPhi, r);
+    const askedByTags = onboardingChoices(u, trainPool, last, attributePrior, byTags, r);
+    const askedJointly = onboardingChoices(u, trainPool, last, joint.prior, byJoint, r);
+    const askedOracle = onboardingChoices(u, trainPool, last, truth.prior, truth.feature, r);
     const test = heldOut(u, testPool, o.heldOutPairs, r);
-    const acc = (w: ArrayLike<number>) => test.filter((p) => Math.sign(dot(w, p.x)) === p.sign).length / test.length;
+    const acc = (score: (img: Img) => number) => test.filter((p) => Math.sign(score(p.a) - score(p.b)) === p.sign).length / test.length;
+    const linear = (w: ArrayLike<number>, f: Feature) => (img: Img) => dot(w, f(img));
     let online = beliefFromPrior(prior);
     let done = 0;
     CHOICE_COUNTS.forEach((n, k) => {
-      for (; done < n; done++) online = updateBelief(online, stream[done]!);
-      sums['population-mean']![k]! += acc(prior.mean);
-      sums['per-user']![k]! += acc(fitBradleyTerry(stream.slice(0, n), ridge).mean);
-      sums['prior+per-user']![k]! += acc(fitBradleyTerry(stream.slice(0, n), prior).mean);
-      sums['prior+per-user-online']![k]! += acc(online.mean);
-      sums['prior+per-user+onboarding']![k]! += acc(fitBradleyTerry(asked.slice(0, n), prior).mean);
+      for (; done < n; done++) online = updateBelief(online, observe([stream[done]!], byPhi)[0]!);
+      const add = (m: string, score: (img: Img) => number) => (sums[m]![k]! += acc(score));
+      add('population-mean', linear(prior.mean, byPhi));
+      add('per-user', linear(fitBradleyTerry(observe(stream.slice(0, n), byPhi), ridge).mean, byPhi));
+      add('prior+per-user', linear(fitBradleyTerry(observe(stream.slice(0, n), byPhi), prior).mean, byPhi));
+      add('prior+per-user-online', linear(online.mean, byPhi));
+      add('prior+per-user+onboarding', linear(fitBradleyTerry(observe(asked.slice(0, n), byPhi), prior).mean, byPhi));
+      add('attributes:prior+per-user+onboarding', linear(fitBradleyTerry(observe(askedByTags.slice(0, n), byTags), attributePrior).mean, byTags));
+      add('joint:prior+per-user+onboarding', linear(fitBradleyTerry(observe(askedJointly.slice(0, n), byJoint), joint.prior).mean, byJoint));
+      add('oracle', linear(fitBradleyTerry(observe(askedOracle.slice(0, n), truth.feature), truth.prior).mean, truth.feature));
     });
   }
-  const methods = Object.fromEntries(METHODS.map((m) => [m, Object.fromEntries(CHOICE_COUNTS.map((n, k) => [String(n), round(sums[m]![k]! / users.length)]))]));
+  const table = (m: string) => Object.fromEntries(CHOICE_COUNTS.map((n, k) => [String(n), round(sums[m]![k]! / users.length)]));
+  const methods = Object.fromEntries(METHODS.map((m) => [m, table(m)]));
   const accuracy = methods[DEFAULT_METHOD]!;
   // 4. Online update of a profile with 1,000 events: choices and ratings of known images.
   const update = timeUpdates(prior, trainPool, o.updateEvents, r);
@@ -168,7 +225,7 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
   const perUser = methods['per-user']!;
   const withPrior = methods['prior+per-user']!;
   return {
-    accuracy, methods,
+    accuracy, methods, ceiling: table('oracle'),
     targets: {
       'accuracy@8 >= 0.85': accuracy['8']! >= 0.85,
       'accuracy@32 >= 0.92': accuracy['32']! >= 0.92,
@@ -221,8 +278,8 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(summary, null, 2));
     return;
   }
-  console.log(`${'choices:'.padEnd(27)}${CHOICE_COUNTS.map((n) => String(n).padStart(6)).join('')}`);
-  for (const [m, acc] of Object.entries(summary.methods)) console.log(`${m.padEnd(27)}${CHOICE_COUNTS.map((n) => (100 * acc[String(n)]!).toFixed(1).padStart(6)).join('')}`);
+  console.log(`${'choices:'.padEnd(38)}${CHOICE_COUNTS.map((n) => String(n).padStart(6)).join('')}`);
+  for (const [m, acc] of [...Object.entries(summary.methods), ['(ceiling) oracle', summary.ceiling] as const]) console.log(`${m.padEnd(38)}${CHOICE_COUNTS.map((n) => (100 * acc[String(n)]!).toFixed(1).padStart(6)).join('')}`);
   console.log(`update p99 ${summary.update_p99_ms} ms, rerank(16) ${summary.rerank_ms} ms`);
   for (const [t, ok] of Object.entries(summary.targets)) console.log(`${ok ? 'PASS' : 'FAIL'} ${t}`);
 }

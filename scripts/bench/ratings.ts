@@ -46,7 +46,7 @@ const app = await buildServer({
   adminKey: AdminKey.fromKey('bench-admin-key-0123456789'), webhookPolicy: policy, webhooks, rateLimit: { max: 100_000_000 },
 });
 const params = { prompt: 'a red circle, on a teal background', negativePrompt: '', steps: 4, guidance: 4, width: 8, height: 8, scheduler: 'ddim', model: 'bench' };
-const dim = runtime.personalizer.deps.prior.dim;
+const dim = runtime.personalizer.prior.dim;
 /** Per user: the key, and the images they may rate. */
 const raters: { userId: string; key: string; imageIds: string[] }[] = [];
 for (let u = 0; u < USERS; u++) {

@@ -162,6 +162,21 @@ export function storeConformance(name: string, make: MakeStore): void {
       assert.deepEqual((await store.history(user.id, { limit: 1 }))[0], { kind: 'prompt', text: 'x', at: 1007 });
     }));
 
+    it('lists the users who rated or chose, the most recently active first', withStore(async ({ store }) => {
+      const { user: ada } = await userWithJob(store, 'Ada', 'job-1');
+      const { user: bob } = await userWithJob(store, 'Bob', 'job-bob');
+      const { user: cy } = await userWithJob(store, 'Cy', 'job-cy');
+      const [a] = await store.saveImages([imageOf('job-1', ada.id, 1)]);
+      const [b] = await store.saveImages([imageOf('job-bob', bob.id, 1)]);
+      assert.deepEqual(await store.historyUsers(), []);
+      await store.append(ada.id, [{ kind: 'rating', imageId: a!.id, value: 'like', at: 1 }]);
+      await store.append(bob.id, [{ kind: 'rating', imageId: b!.id, value: 4, at: 2 }]);
+      await store.append(cy.id, [{ kind: 'prompt', text: 'a circle', at: 3 }]); // no judgement: not listed
+      assert.deepEqual(await store.historyUsers(), [bob.id, ada.id]);
+      assert.deepEqual(await store.historyUsers({ limit: 1 }), [bob.id]);
+      await assert.rejects(store.historyUsers({ limit: 0 }), isInputError('limit'));
+    }));
+
     it('writes nothing of a batch with a bad item', withStore(async ({ store }) => {
       const { user } = await userWithJob(store, 'Ada', 'job-1');
       const { user: bob } = await userWithJob(store, 'Bob', 'job-bob');

@@ -19,7 +19,7 @@ import { render } from '../../../scripts/world/render.ts';
 import { vocabulary } from '../../../scripts/world/vocabulary.ts';
 import { ROOT } from '../../helpers.ts';
 
-const TOY = { users: 2, ks: [2], prompts: 1, pool: 8, candidates: 2, ablationK: 2, steps: 6, judgeSamples: 60, seed: 1 };
+const TOY = { users: 2, ks: [2], prompts: 1, pool: 8, candidates: 2, ablationK: 2, steps: 6, judgeSamples: 60, seed: 1, population: 3, communityChoices: 4 };
 let out: string;
 let summary: PersonalizationSummary;
 let runs: UserRun[];
