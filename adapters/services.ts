@@ -50,6 +50,10 @@ export async function buildServices(config: AtelierConfig, options: ServiceOptio
   if (mode === 'embedded') {
     const file = join(config.dataDir, 'atelier.db');
     const store = await openSqliteStore(file);
+    // The in-process queue keeps nothing across restarts: jobs the last process had not finished
+    // would read "queued" forever. They fail, saying why (their webhook secrets lived in that queue too).
+    const lost = await store.failUnfinishedJobs('the server stopped before this job finished; submit it again');
+    if (lost) options.onError?.(new Error(`${lost} job(s) left unfinished by the last run were marked failed (the in-process queue does not survive a restart)`));
     const queue: GenerationQueue = new InProcessJobQueue(queueSettings);
     return {
       mode, queue, queueSettings, store, files,

@@ -199,6 +199,11 @@ export interface ImageStore {
   createJob(job: { id: string; userId: string; request: Readonly<Record<string, unknown>> }): Promise<void>;
   finishJob(id: string, state: 'completed' | 'failed' | 'cancelled', error?: string): Promise<void>;
   getJob(userId: string, id: string): Promise<JobRecord | undefined>;
+  /**
+   * Marks every job still queued or running as failed, with the reason; returns how many. For the
+   * embedded mode's start: the in-process queue that held them died with the last process.
+   */
+  failUnfinishedJobs(reason: string): Promise<number>;
   /** All or nothing. One row per (job, seed): a retried job gets back the rows it already wrote. */
   saveImages(images: readonly NewImage[]): Promise<StoredImage[]>;
   getImage(userId: string, id: string): Promise<StoredImage | undefined>;

@@ -136,6 +136,11 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
     if (changed === 0) throw new StoreNotFoundError('job', id);
   }
 
+  async failUnfinishedJobs(reason: string): Promise<number> {
+    check(typeof reason === 'string' && reason.length > 0 && reason.length <= 10_000, 'reason', 'text of 1 to 10000 characters', reason);
+    return this.db.run("UPDATE jobs SET state = 'failed', error = ?, finished_at = ? WHERE state IN ('queued', 'running')", [reason, Date.now()]);
+  }
+
   async getJob(userId: string, id: string): Promise<JobRecord | undefined> {
     if (!isId(userId) || !isId(id)) return undefined;
     const [r] = await this.db.all('SELECT * FROM jobs WHERE id = ? AND user_id = ?', [id, userId]);

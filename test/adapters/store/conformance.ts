@@ -139,6 +139,22 @@ export function storeConformance(name: string, make: MakeStore): void {
       await assert.rejects(store.createJob({ id: '../etc', userId: user.id, request: {} }), isInputError('id'));
     }));
 
+    it('fails the jobs left unfinished, and only those, saying why', withStore(async ({ store }) => {
+      const { user } = await userWithJob(store, 'Ada', 'job-1');
+      await store.createJob({ id: 'job-2', userId: user.id, request: {} });
+      await store.createJob({ id: 'job-3', userId: user.id, request: {} });
+      await store.finishJob('job-3', 'completed');
+      assert.equal(await store.failUnfinishedJobs('the server stopped'), 2);
+      for (const id of ['job-1', 'job-2']) {
+        const job = await store.getJob(user.id, id);
+        assert.equal(job?.state, 'failed');
+        assert.equal(job?.error, 'the server stopped');
+      }
+      assert.equal((await store.getJob(user.id, 'job-3'))?.state, 'completed');
+      assert.equal(await store.failUnfinishedJobs('again'), 0);
+      await assert.rejects(store.failUnfinishedJobs(''), isInputError('reason'));
+    }));
+
     it('appends ratings, choices, comments and other events, and reads them back in order', withStore(async ({ store }) => {
       const { user } = await userWithJob(store, 'Ada', 'job-1');
       const [a, b] = await store.saveImages([imageOf('job-1', user.id, 1), imageOf('job-1', user.id, 2)]);
