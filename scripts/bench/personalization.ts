@@ -61,7 +61,9 @@ export async function runPersonalizationBench(options: Partial<PersonalizationBe
     const factors = tasteFactors(4, r);
     const users = makeUsers(o.users, factors, o.idiosyncrasy, r, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty });
     // 3. The community before them: the population prior is fitted on its history (none with --population 0).
-    const community = o.population ? makeUsers(o.population, factors, o.idiosyncrasy, r, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty }) : [];
+    // Drawn from a stream of their own, so they are the same whatever --users says.
+    const rc = mulberry32((o.seed * 1_000_003 + 17) >>> 0);
+    const community = o.population ? makeUsers(o.population, factors, o.idiosyncrasy, rc, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty }) : [];
     let fitted: { users: number; judgements: number } | undefined;
     if (community.length) {
       const t = performance.now();

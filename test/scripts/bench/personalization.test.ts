@@ -91,7 +91,7 @@ test('the report: JSON, Markdown, two plots and a contact sheet', async () => {
 
 test('the command line prints the summary with --json and reproduces a user from the seed', async () => {
   const args = ['--import', 'tsx', 'scripts/bench/personalization.ts', '--users', '1', '--k', '2', '--prompts', '1', '--pool', '8', '--candidates', '2',
-    '--ablation-k', '2', '--steps', '6', '--judge-samples', '60', '--seed', '1', '--json', '--out', join(out, 'cli')];
+    '--ablation-k', '2', '--steps', '6', '--judge-samples', '60', '--seed', '1', '--population', '3', '--community-choices', '4', '--json', '--out', join(out, 'cli')];
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 60_000 });
   const printed = JSON.parse(stdout);
   for (const key of ['win_rate', 'win_rate_ci', 'faithfulness_drop', 'judge_accuracy', 'ablations']) assert.ok(key in printed, key);
