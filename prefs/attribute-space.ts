@@ -22,6 +22,11 @@ export class AttributeSpace {
   readonly keys: readonly string[];
   /** t of the average image. */
   readonly center: Float64Array;
+  /**
+   * Axes of terms merged into a drawn family that images never carry (a "pink" in the world's
+   * colour family): their weight against the family says nothing until someone names them.
+   */
+  readonly undrawn = new Set<number>();
   private readonly index = new Map<string, number>();
   private readonly families: { members: number[]; weights: number[] }[] = [];
   private readonly familyOf: Int32Array;
@@ -44,6 +49,7 @@ export class AttributeSpace {
       for (const m of members) {
         this.familyOf[m.i] = f;
         this.center[m.i] = base.includes(m) ? 1 / base.length : 0;
+        if (!base.includes(m)) this.undrawn.add(m.i);
       }
     }
   }

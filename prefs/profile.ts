@@ -227,6 +227,7 @@ export function scoreAttributes(state: PreferenceState, space: PreferenceSpace):
   const direct = directScores(state.stats);
   const relative = attributes.relative(space.split(state.belief.mean).v);
   attributes.keys.forEach((k, i) => {
+    if (attributes.undrawn.has(i) && !state.stats.tallies.has(k)) return;
     const s = Math.tanh(relative[i]! / 2 + (direct.get(k) ?? 0));
     if (Number.isFinite(s) && s !== 0) out.set(k, s);
   });

@@ -112,3 +112,19 @@ test('a population prior over attributes: a new user starts from what people sha
   // And a fit on no data returns the mean.
   assert.deepEqual([...fitBradleyTerry([], prior).mean], [...prior.mean]);
 });
+
+test('terms merged into a drawn family (pink among the world colours) are not liked just because the drawn ones fell', () => {
+  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), catalog, images: () => undefined };
+  const joint = preferenceSpace(catalog, ctx.prior);
+  const state = initialState('u', ctx);
+  const mean = Float64Array.from(state.belief.mean);
+  for (const c of colours) mean[2 + space.axis(c)!] = -2;
+  mean[2 + space.axis('blue')!] = -1;
+  const profile = toProfile({ ...state, belief: { ...state.belief, mean } }, joint);
+  const liked = profile.liked.map((l) => l.attribute);
+  assert.ok(liked.includes('blue'), JSON.stringify(profile.liked));
+  assert.ok(!liked.includes('pink') && !liked.includes('gold'), JSON.stringify(profile.liked));
+  // Named outright, it counts.
+  const stated = applyEvent({ ...state, belief: { ...state.belief, mean } }, { kind: 'stated', liked: ['pink'], disliked: [], at: 1 }, ctx).state;
+  assert.ok(toProfile(stated, joint).liked.some((l) => l.attribute === 'pink'));
+});
