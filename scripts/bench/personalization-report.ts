@@ -95,7 +95,9 @@ function markdown(s: PersonalizationSummary): string {
     `- Profile: the liked and disliked world values the profile holds agree in sign with the hidden taste ${Object.entries(d.profile_agreement).map(([k, a]) => `${pct(a)} at k = ${k}`).join(', ')} (values held: ${Object.entries(d.profile_values).map(([k, n]) => `${n} at k = ${k}`).join(', ')}).`,
     `- Model: of the world's style words in the rewritten prompts, the judge sees ${Object.entries(d.rewrite_followed).map(([k, f]) => `${pct(f)} at k = ${k}`).join(', ')} in the personalized images.`,
     `- Vocabulary: ${Object.entries(d.rewrite_off_world).map(([k, f]) => `${pct(f)} at k = ${k}`).join(', ')} of rewritten prompts add a term the world has no value for (the catalog's general colours such as pink: the product's zero-shot tagger can tag images with them).`,
-    `- Base faithfulness is ${pct(s.faithfulness.base)}: the early model often draws another shape than asked, so faithfulness differences between base and personalized images are noisy at this size.`,
+    s.faithfulness.base < 0.95
+      ? `- Base faithfulness is ${pct(s.faithfulness.base)}: the model often draws another shape than asked, so faithfulness differences between base and personalized images are noisy at this size.`
+      : `- Base faithfulness is ${pct(s.faithfulness.base)}: the model draws the shape asked, so a drop would show.`,
     `- Strong dislikes (${d.strong_dislike_shown.users} users): the disliked value shows in ${pct(d.strong_dislike_shown.base)} of their base images and ${pct(d.strong_dislike_shown.personalized)} of their personalized ones.`,
     `- Population prior: ${setup.prior}.${Number(setup.users) < 50 ? ` Only ${setup.users} users: intervals are wide.` : ''}`, '',
     '![win rate vs k](win-rate-vs-k.png)', '', '![ablations](ablations.png)', '', '![base vs personalized](contact-sheet.png)', '',
