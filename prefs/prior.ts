@@ -77,10 +77,16 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
   for (const obs of users) {
     for (const o of obs) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) scatter[i * dim + j] = scatter[i * dim + j]! + o.weight * o.x[i]! * o.x[j]!;
   }
+  // Axes no observation ever moves along (an attribute no judged image carried) learn nothing:
+  // they keep the first prior's mean and stay out of the basis, so no numerical mixing of the
+  // eigenvectors can lend them a taste nobody showed.
+  const maxDiag = Math.max(0, ...Array.from({ length: dim }, (_, i) => scatter[i * dim + i]!));
+  const unsupported = [...Array(dim).keys()].filter((i) => !(scatter[i * dim + i]! > 1e-12 * maxDiag));
   for (let round = 0; round < rounds; round++) {
     const fits = users.map((obs) => fitBradleyTerry(obs, prior));
     const mean = new Float64Array(dim);
     for (const f of fits) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + f.mean[i]! / fits.length;
+    for (const i of unsupported) mean[i] = prior.mean[i]!;
     const c = new Float64Array(dim * dim);
     for (const f of fits) {
       for (let i = 0; i < dim; i++) {
@@ -94,8 +100,14 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
     const meanScatter = trace(scatter, dim) / dim;
     const candidates = topEigen(c, dim, Math.min(dim, 2 * rank));
     const supported = candidates.vectors.map((v, k) => k).filter((k) => dot(candidates.vectors[k]!, matVec(scatter, candidates.vectors[k]!, dim)) > 0.01 * meanScatter).slice(0, rank);
-    const values = supported.map((k) => candidates.values[k]!);
-    const vectors = supported.map((k) => candidates.vectors[k]!);
+    const vectors = supported.map((k) => {
+      const v = candidates.vectors[k]!.slice();
+      for (const i of unsupported) v[i] = 0;
+      const n = Math.hypot(...v);
+      return n > 0 ? v.map((x) => x / n) : v;
+    });
+    // The variance along each (cleaned) direction, v' C v.
+    const values = vectors.map((v) => dot(v, matVec(c, v, dim)));
     // s^2 = tr(M R) / tr(M), R = C - U L U' the part of C the basis leaves, M the scatter of the
     // observations: the residual's variance where images actually differ. (The plain PPCA
     // average over all D directions would count directions no image moves along, where the
