@@ -78,15 +78,26 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
     for (const o of obs) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) scatter[i * dim + j] = scatter[i * dim + j]! + o.weight * o.x[i]! * o.x[j]!;
   }
   // Axes no observation ever moves along (an attribute no judged image carried) learn nothing:
-  // they keep the first prior's mean and stay out of the basis, so no numerical mixing of the
-  // eigenvectors can lend them a taste nobody showed.
+  // the prior is fitted on the others and lifted back, those keeping a zero mean and no part in
+  // the basis. Fitted with them, their untouched starting variance would crowd the real
+  // directions out of the leading eigenvectors, or mix into them and lend a taste nobody showed.
   const maxDiag = Math.max(0, ...Array.from({ length: dim }, (_, i) => scatter[i * dim + i]!));
-  const unsupported = [...Array(dim).keys()].filter((i) => !(scatter[i * dim + i]! > 1e-12 * maxDiag));
+  const keep = [...Array(dim).keys()].filter((i) => scatter[i * dim + i]! > 1e-12 * maxDiag);
+  if (keep.length > 0 && keep.length < dim) {
+    const sub = fitPopulationPrior(users.map((obs) => obs.map((o) => ({ ...o, x: keep.map((i) => o.x[i]!) }))), keep.length, {
+      ...options, rank, center: options.center && keep.map((i) => options.center![i]!),
+    });
+    const lift = (v: ArrayLike<number>) => {
+      const out = new Float64Array(dim);
+      keep.forEach((i, k) => (out[i] = v[k]!));
+      return out;
+    };
+    return makePrior({ dim, mean: lift(sub.mean), basis: sub.basis.map(lift), residualVariance: sub.residualVariance, center: options.center });
+  }
   for (let round = 0; round < rounds; round++) {
     const fits = users.map((obs) => fitBradleyTerry(obs, prior));
     const mean = new Float64Array(dim);
     for (const f of fits) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + f.mean[i]! / fits.length;
-    for (const i of unsupported) mean[i] = prior.mean[i]!;
     const c = new Float64Array(dim * dim);
     for (const f of fits) {
       for (let i = 0; i < dim; i++) {
@@ -100,14 +111,8 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
     const meanScatter = trace(scatter, dim) / dim;
     const candidates = topEigen(c, dim, Math.min(dim, 2 * rank));
     const supported = candidates.vectors.map((v, k) => k).filter((k) => dot(candidates.vectors[k]!, matVec(scatter, candidates.vectors[k]!, dim)) > 0.01 * meanScatter).slice(0, rank);
-    const vectors = supported.map((k) => {
-      const v = candidates.vectors[k]!.slice();
-      for (const i of unsupported) v[i] = 0;
-      const n = Math.hypot(...v);
-      return n > 0 ? v.map((x) => x / n) : v;
-    });
-    // The variance along each (cleaned) direction, v' C v.
-    const values = vectors.map((v) => dot(v, matVec(c, v, dim)));
+    const values = supported.map((k) => candidates.values[k]!);
+    const vectors = supported.map((k) => candidates.vectors[k]!);
     // s^2 = tr(M R) / tr(M), R = C - U L U' the part of C the basis leaves, M the scatter of the
     // observations: the residual's variance where images actually differ. (The plain PPCA
     // average over all D directions would count directions no image moves along, where the
