@@ -1,8 +1,9 @@
 // Serves generation jobs from the queue in this process: the embedded server and `npm run worker`
 // both run this. runGenerationJob does the work and records completion, bad input and
-// cancellation in the store; here the job's end is also recorded when its last retry fails, and
-// its webhook is sent (completed, or failed for good). A cancelled job's webhook is sent by the
-// API node that cancelled it, so each job end is reported exactly once.
+// cancellation in the store; here the job's end is also recorded when its last retry fails or the
+// queue gives it up (its workers kept dying), and its webhook is sent (completed, or failed for
+// good). A cancelled job's webhook is sent by the API node that cancelled it, so each job end is
+// reported exactly once.
 import { runGenerationJob, type GenerationDeps, type GenerationResult } from '../pipeline/generate-job.ts';
 import { PermanentJobError, type JobWorker, type RunningJob } from '../pipeline/ports.ts';
 import type { GenerationQueue, QueuedGeneration } from './services.ts';
@@ -51,5 +52,10 @@ export function serveGenerations(queue: GenerationQueue, deps: GenerationDeps, o
     if (job.data.webhook) options.webhooks.deliver(job.data.webhook, jobEndPayload(job.id, 'completed', { imageIds: result.imageIds }));
     return result;
   };
-  return queue.work(run, { concurrency: options.concurrency });
+  const lost = async (job: { id: string; data: QueuedGeneration }, error: string): Promise<void> => {
+    log(`job ${job.id} failed: ${error}`);
+    await deps.images.finishJob(job.id, 'failed', error).catch(() => {});
+    if (job.data.webhook) options.webhooks.deliver(job.data.webhook, jobEndPayload(job.id, 'failed', { error }));
+  };
+  return queue.work(run, { concurrency: options.concurrency, onLost: lost });
 }

@@ -18,6 +18,7 @@ import type { DiffusionBackend } from '../pipeline/ports.ts';
 import type { AtelierConfig } from './config.ts';
 import { LlmAttributeExtractor } from './huggingface/llm-attributes.ts';
 import { PromptTokenizer } from './onnx/tokenizer.ts';
+import { RefitThread } from './refit/refit-thread.ts';
 import { remoteBackendSettings, remoteExtractorSettings } from './huggingface/from-env.ts';
 import { RemoteTextToImage } from './huggingface/text-to-image.ts';
 
@@ -132,17 +133,26 @@ export async function loadServiceRuntime(
   const extractor = remoteExtractorFromEnv(env, log);
   const embedder = await loadEmbedder({ modelDir: embedderDir(config.modelDir), log });
   const base = createPersonalizer({ embedder, priorPaths: [resolve(config.dataDir, PRIOR_FILE)], ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
-  const personalizer = options.freshProfiles ? new Personalizer({ ...base.deps, cacheSize: 0 }) : base;
+  // Full refits on a thread of their own, with a catalog from the same vocabulary as base's.
+  const refitter = new RefitThread({ world: packVocabulary(config.modelDir) });
+  const personalizer = new Personalizer({ ...base.deps, refitter, ...(options.freshProfiles && { cacheSize: 0 }) });
   if (remote || !options.generate) {
     const tokenizer = remote ? undefined : PromptTokenizer.fromFolder(resolve(config.modelDir ?? DEFAULT_MODEL_DIR, 'tokenizer'));
     const limits: PromptLimits = remote ?? { maxTokens: tokenizer!.maxLength, countTokens: (text) => tokenizer!.tokenize(text).tokenCount };
-    return { ...(remote && options.generate && { backend: remote }), limits, personalizer, release: () => embedder.release() };
+    return {
+      ...(remote && options.generate && { backend: remote }), limits, personalizer,
+      release: async () => {
+        await refitter.close();
+        await embedder.release();
+      },
+    };
   }
   const model = await loadDiffusionModel({ modelDir: config.modelDir, device: config.device, log });
   const backend = new TextToImage(model);
   return {
     backend, limits: backend, personalizer,
     release: async () => {
+      await refitter.close();
       await model.release();
       await embedder.release();
     },

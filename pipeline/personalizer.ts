@@ -4,7 +4,7 @@
 import type { AttributeCatalog } from '../prefs/attributes.ts';
 import { preferenceGuidance, type GuidanceTerm } from '../prefs/conditioning.ts';
 import type { HistoryEvent, ImageFacts, Profile } from '../prefs/history.ts';
-import type { AttributeExtractor, Embedder, RgbImage, TokenCounter } from '../prefs/ports.ts';
+import type { AttributeExtractor, Embedder, Extraction, RgbImage, TokenCounter } from '../prefs/ports.ts';
 import { nextPair, type ProposedPair } from '../prefs/onboarding.ts';
 import { preferenceSpace, type ImageFeatures, type PreferenceSpace } from '../prefs/preference-space.ts';
 import type { PopulationPrior } from '../prefs/prior.ts';
@@ -12,7 +12,7 @@ import { applyEvent, extractComments, judgements, refit, refitDue, toProfile, wi
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
 import type { PersonalizationDefaults } from './diffusion/model.ts';
-import type { HistoryStore } from './ports.ts';
+import type { HistoryStore, Refitter } from './ports.ts';
 
 export interface PersonalizerDeps {
   readonly catalog: AttributeCatalog;
@@ -24,6 +24,8 @@ export interface PersonalizerDeps {
   readonly embedder?: Embedder;
   /** Users whose state stays in memory between events; by default as many as fit in CACHE_BYTES. */
   readonly cacheSize?: number;
+  /** Where full refits run (a worker thread: adapters/refit/); without one, on this thread. */
+  readonly refitter?: Refitter;
 }
 
 export interface PromptPlan {
@@ -45,9 +47,37 @@ const CACHE_BYTES = 256 * 2 ** 20;
 const textOf = (e: HistoryEvent) => (e.kind === 'comment' ? e.text : e.kind === 'rating' ? e.comment : undefined);
 const imagesOf = (e: HistoryEvent) => (e.kind === 'rating' ? [e.imageId] : e.kind === 'choice' ? [e.winner, e.loser] : e.kind === 'comment' && e.imageId ? [e.imageId] : []);
 
+/** An event folded in by online update, with what it was folded in with. */
+interface Folded {
+  readonly event: HistoryEvent;
+  readonly ctx: ProfileContext;
+  readonly extraction?: Extraction;
+}
+
+/** A background refit of one user, and what happened to their state since it read the history. */
+interface BackgroundRefit {
+  /** The state the last online update left: the refit replaces only this one. */
+  latest: PreferenceState;
+  readonly since: Folded[];
+}
+
+const sameEvent = (a: HistoryEvent, b: HistoryEvent) => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+
+/**
+ * How many of `since` (oldest first) the history already ends with. A store that runs queries
+ * on several connections (PostgreSQL) may answer a read with an append that was sent after it.
+ */
+function alreadyRead(history: readonly HistoryEvent[], since: readonly Folded[]): number {
+  for (let m = Math.min(history.length, since.length); m > 0; m--) {
+    if (since.slice(0, m).every((f, i) => sameEvent(f.event, history[history.length - m + i]!))) return m;
+  }
+  return 0;
+}
+
 export class Personalizer {
   private readonly states = new Map<string, PreferenceState>();
-  private readonly refitting = new Map<string, Promise<void>>();
+  private readonly refitting = new Map<string, BackgroundRefit>();
+  private readonly running = new Set<Promise<void>>();
   private tagTexts: Promise<{ family: string; text: string; embedding: number[] }[]> | undefined;
 
   private priors: { image: PopulationPrior; attributes?: PopulationPrior };
@@ -69,6 +99,7 @@ export class Personalizer {
     if (priors.image.dim !== this.priors.image.dim) throw new RangeError(`image prior has ${priors.image.dim} dimensions, the embedder ${this.priors.image.dim}`);
     this.priors = priors;
     this.states.clear();
+    this.refitting.clear(); // refits under the old priors must not land
   }
 
   /** The joint space of w_u and v_u under the current priors. */
@@ -105,8 +136,7 @@ export class Personalizer {
     if (cached) return cached;
     const events = await this.liveHistory(userId, history);
     const stored = await history.loadProfile(userId);
-    const extractions = await extractComments(events, this.deps.extractor);
-    const { state } = refit(userId, events, await this.context(userId, history, events), { strength: stored?.strength ?? 1, extractions });
+    const state = await this.refit(userId, events, history, stored?.strength ?? 1);
     // Another call may have cached (and updated) a state while this one read the store.
     const raced = this.states.get(userId);
     if (raced) return raced;
@@ -120,6 +150,16 @@ export class Personalizer {
     return judgements(events, await this.context(userId, history, events));
   }
 
+  /** prefs' full refit of `events`, on the refitter when there is one. */
+  private async refit(userId: string, events: readonly HistoryEvent[], history: HistoryStore, strength: number, background = false): Promise<PreferenceState> {
+    const extractions = await extractComments(events, this.deps.extractor);
+    const ctx = await this.context(userId, history, events);
+    if (!this.deps.refitter) return refit(userId, events, ctx, { strength, extractions }).state;
+    const { images, catalog: _, ...context } = ctx;
+    const facts = [...new Set(events.flatMap(imagesOf))].flatMap((id) => images(id) ?? []);
+    return this.deps.refitter.refit({ userId, events, facts, context, strength, extractions, background });
+  }
+
   /** The history since the last reset: a stated event with both lists empty marks one. */
   private async liveHistory(userId: string, history: HistoryStore): Promise<HistoryEvent[]> {
     const all = await history.history(userId);
@@ -130,34 +170,53 @@ export class Personalizer {
    * Folds new events (already appended to the store) into the cached state by online update
    * and returns the new profile. Call state() before appending, so the events are not also
    * read back from the store. When a full refit is due (refitDue) it runs in the background,
-   * off the request path, and replaces the state only if no event arrived meanwhile.
+   * off the request path (on the refitter's thread when there is one); the events folded in
+   * meanwhile are folded into its result again.
    */
   async update(userId: string, events: readonly HistoryEvent[], history: HistoryStore): Promise<Profile> {
     let state = await this.state(userId, history);
     const ctx = await this.context(userId, history, events);
+    const folded: Folded[] = [];
     for (const event of events) {
       const text = textOf(event);
       const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
       state = applyEvent(state, event, ctx, extraction).state;
+      folded.push({ event, ctx, ...(extraction && { extraction }) });
     }
     this.remember(state);
-    if (refitDue(state) && !this.refitting.has(userId)) this.refitInBackground(userId, state, history);
+    const background = this.refitting.get(userId);
+    if (background) {
+      background.since.push(...folded);
+      background.latest = state;
+    } else if (refitDue(state)) {
+      this.refitInBackground(userId, state, history);
+    }
     return this.profileOf(state);
   }
 
   private refitInBackground(userId: string, from: PreferenceState, history: HistoryStore): void {
+    const background: BackgroundRefit = { latest: from, since: [] };
+    this.refitting.set(userId, background);
     const run = (async () => {
+      // Sent now, before the append of any later event of this user (the lanes keep their order).
       const events = await this.liveHistory(userId, history);
-      const extractions = await extractComments(events, this.deps.extractor);
-      const { state } = refit(userId, events, await this.context(userId, history, events), { strength: from.strength, extractions });
-      if (this.states.get(userId) === from) this.remember({ ...state, strength: from.strength });
-    })().catch(() => {}).finally(() => this.refitting.delete(userId));
-    this.refitting.set(userId, run);
+      let state = await this.refit(userId, events, history, from.strength, true);
+      // A reset, a strength edit or an eviction meanwhile: the state in memory stands.
+      if (this.refitting.get(userId) !== background || this.states.get(userId) !== background.latest) return;
+      for (const { event, ctx, extraction } of background.since.slice(alreadyRead(events, background.since))) {
+        state = applyEvent(state, event, ctx, extraction).state;
+      }
+      this.remember({ ...state, strength: background.latest.strength });
+    })().catch(() => {}).finally(() => {
+      if (this.refitting.get(userId) === background) this.refitting.delete(userId);
+      this.running.delete(run);
+    });
+    this.running.add(run);
   }
 
   /** Waits for background refits (tests, shutdown). */
   async settled(): Promise<void> {
-    await Promise.all(this.refitting.values());
+    await Promise.all(this.running);
   }
 
   /** The most informative pair among the images to judge next (prefs/onboarding.ts), on their embeddings and attributes. */
@@ -175,6 +234,7 @@ export class Personalizer {
 
   forget(userId: string): void {
     this.states.delete(userId);
+    this.refitting.delete(userId);
   }
 
   /**

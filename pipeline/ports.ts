@@ -6,6 +6,8 @@ import type { ModelDefaults } from './diffusion/model.ts';
 import type { GeneratedImage, GenerateOptions, TextToImageRequest, TextToImageResult } from './diffusion/text-to-image.ts';
 import { FieldError } from '../prefs/errors.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../prefs/history.ts';
+import type { Extraction } from '../prefs/ports.ts';
+import type { PreferenceState, ProfileContext } from '../prefs/profile.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Job queue. Data and results travel as JSON (BullMQ stores them in Redis).
@@ -63,6 +65,16 @@ export interface RunningJob<D> {
  */
 export type JobProcessor<D, R> = (job: RunningJob<D>, signal: AbortSignal) => Promise<R>;
 
+export interface WorkOptions<D> {
+  readonly concurrency?: number;
+  /**
+   * A job that failed for good without its processor seeing it end: its workers died while
+   * running it more often than the queue allows (BullMQ's stall limit). Whatever the processor
+   * records of a job's end is recorded here.
+   */
+  readonly onLost?: (job: Omit<RunningJob<D>, 'reportProgress'>, error: string) => Promise<void>;
+}
+
 export type JobEvent<R> =
   | { readonly type: 'active'; readonly jobId: string }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: JobProgress }
@@ -86,7 +98,7 @@ export interface JobQueue<D, R> {
   /** Events of every job from now on, in order per job. Returns the unsubscribe function. */
   subscribe(listener: (event: JobEvent<R>) => void): () => void;
   /** Starts taking jobs in this process. */
-  work(processor: JobProcessor<D, R>, options?: { concurrency?: number }): JobWorker;
+  work(processor: JobProcessor<D, R>, options?: WorkOptions<D>): JobWorker;
   close(): Promise<void>;
 }
 
@@ -261,4 +273,28 @@ export interface DiffusionBackend {
   countTokens(text: string): number;
   readonly defaults: ModelDefaults;
   generate(request: TextToImageRequest, options?: GenerateOptions): Promise<TextToImageResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full preference refits (prefs/profile.ts's refit) off the event loop: adapters/refit/.
+
+export interface RefitRequest {
+  readonly userId: string;
+  /** The live history, oldest first. */
+  readonly events: readonly HistoryEvent[];
+  /** Facts of the images the events name (the user's own). */
+  readonly facts: readonly ImageFacts[];
+  /** The rest of the profile context (the population priors): plain data. */
+  readonly context: Readonly<Omit<ProfileContext, 'images' | 'catalog'>>;
+  readonly strength: number;
+  /** Keywords of the comments, by text (prefs/profile.ts's extractComments). */
+  readonly extractions: ReadonlyMap<string, Extraction>;
+  /** Nobody waits for it (a due refit): it yields to those a request waits for (a first use). */
+  readonly background?: boolean;
+}
+
+/** Runs `refit` with the personalizer's catalog somewhere that does not block the event loop. */
+export interface Refitter {
+  refit(request: RefitRequest): Promise<PreferenceState>;
+  close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { Queue, QueueEvents, QueueEventsProducer, UnrecoverableError, Worker, ty
 import { Redis } from 'ioredis';
 import {
   PermanentJobError,
-  type JobEvent, type JobInfo, type JobProcessor, type JobProgress, type JobQueue, type JobWorker, type NewJob,
+  type JobEvent, type JobInfo, type JobProcessor, type JobProgress, type JobQueue, type JobWorker, type NewJob, type WorkOptions,
 } from '../../pipeline/ports.ts';
 import { FairAdmission, type Admitted, type JobSpec } from './bullmq-admission.ts';
 import { infoFromSpec, jobInfo, specOf, type Envelope } from './bullmq-job-info.ts';
@@ -156,7 +156,7 @@ export class BullmqJobQueue<D, R> implements JobQueue<D, R> {
     return () => this.listeners.delete(listener);
   }
 
-  work(processor: JobProcessor<D, R>, options: { concurrency?: number } = {}): JobWorker {
+  work(processor: JobProcessor<D, R>, options: WorkOptions<D> = {}): JobWorker {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     const lockDuration = this.options.lockDurationMs ?? 30_000;
@@ -171,6 +171,13 @@ export class BullmqJobQueue<D, R> implements JobQueue<D, R> {
       maxStalledCount: this.options.maxStalledCount ?? 2,
     });
     worker.on('error', (err) => this.onError(err));
+    // A job that stalled past maxStalledCount is failed by the next worker to take it, before
+    // (and instead of) the processor: only this event tells.
+    worker.on('failed', (job) => {
+      if (!job?.deferredFailure || !options.onLost) return;
+      const { userId, data } = job.data;
+      options.onLost({ id: job.id!, userId, data: data as D, attempt: job.attemptsStarted }, job.deferredFailure).catch(this.onError);
+    });
     this.workers.add(worker);
     this.sweeper ??= setInterval(() => void this.sweep(lockDuration).catch(this.onError), stalledInterval).unref();
     return {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   PermanentJobError,
-  type JobEvent, type JobInfo, type JobProcessor, type JobProgress, type JobQueue, type JobState, type JobWorker, type NewJob,
+  type JobEvent, type JobInfo, type JobProcessor, type JobProgress, type JobQueue, type JobState, type JobWorker, type NewJob, type WorkOptions,
 } from '../../pipeline/ports.ts';
 import { effectivePriority, positionOf, type FairSnapshot, type Queued } from './fair-order.ts';
 import { checkNewJobs, errorMessage, PRIORITY_DEFAULT, resolveSettings, retryDelay, type QueueSettings } from './settings.ts';
@@ -114,7 +114,8 @@ export class InProcessJobQueue<D, R> implements JobQueue<D, R> {
     return () => this.listeners.delete(listener);
   }
 
-  work(processor: JobProcessor<D, R>, options: { concurrency?: number } = {}): JobWorker {
+  /** Jobs here never outlive their process, so none is ever lost (`onLost` is never called). */
+  work(processor: JobProcessor<D, R>, options: WorkOptions<D> = {}): JobWorker {
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     const slot: Slot<D, R> = { processor, concurrency, running: 0, closed: false, idle: new Set() };

@@ -8,6 +8,7 @@ import {
 } from '../../pipeline/ports.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../../prefs/history.ts';
 import { hashApiKey, newApiKey, sameHash } from './api-keys.ts';
+import { LruCache } from './lru-cache.ts';
 import type { Row, SqlDriver, SqlExecutor } from './sql-driver.ts';
 import { check, checkEvent, checkId, checkName, checkNewImage, checkProfile, isId, RATING_VALUES } from './validate.ts';
 
@@ -63,7 +64,18 @@ function imageRefs(e: HistoryEvent): [string | null, string | null] {
   return [null, null];
 }
 
+/**
+ * How long a verified API key is taken on trust: a key revoked in the database stops working on
+ * every node within this time.
+ */
+export const KEY_CACHE_TTL_MS = 10_000;
+
 export class SqlStore implements UserStore, ImageStore, HistoryStore {
+  /** Verified keys by SHA-256: every request authenticates, and keys seldom change. */
+  private readonly keys = new LruCache<string, User>({ maxEntries: 10_000, ttlMs: KEY_CACHE_TTL_MS });
+  /** What the profile reads of an image, with its owner: fixed once the image is saved. */
+  private readonly facts = new LruCache<string, { userId: string; facts: ImageFacts }>({ maxEntries: 20_000 });
+
   constructor(private readonly db: SqlDriver) {}
 
   get dialect(): SqlDriver['dialect'] {
@@ -104,12 +116,16 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
   async authenticate(apiKey: string): Promise<User | null> {
     const hash = hashApiKey(apiKey);
     if (!hash) return null;
+    const known = this.keys.get(hash);
+    if (known) return known;
     const [row] = await this.db.all(
       'SELECT k.key_hash, u.id, u.name, u.created_at FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ? AND k.revoked_at IS NULL',
       [hash],
     );
     if (!row || !sameHash(row.key_hash as string, hash)) return null;
-    return { id: row.id as string, name: row.name as string, createdAt: Number(row.created_at) };
+    const user: User = { id: row.id as string, name: row.name as string, createdAt: Number(row.created_at) };
+    this.keys.set(hash, user);
+    return user;
   }
 
   // --- jobs and images -------------------------------------------------------------------------
@@ -250,12 +266,20 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
     const ids = [...new Set(imageIds.filter(isId))];
     if (!isId(userId) || ids.length === 0) return [];
     const found = new Map<string, ImageFacts>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const cached = this.facts.get(id);
+      if (!cached) unknown.push(id);
+      else if (cached.userId === userId) found.set(id, cached.facts);
+    }
     // Chunked: SQLite allows at most 32766 parameters in one statement.
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
+    for (let i = 0; i < unknown.length; i += 500) {
+      const chunk = unknown.slice(i, i + 500);
       const rows = await this.db.all(`SELECT id, prompt, embedding, attributes FROM images WHERE user_id = ? AND id IN (${chunk.map(() => '?').join(', ')})`, [userId, ...chunk]);
       for (const r of rows) {
-        found.set(r.id as string, { id: r.id as string, prompt: r.prompt as string, embedding: JSON.parse(r.embedding as string), attributes: JSON.parse(r.attributes as string) });
+        const facts: ImageFacts = { id: r.id as string, prompt: r.prompt as string, embedding: JSON.parse(r.embedding as string), attributes: JSON.parse(r.attributes as string) };
+        found.set(facts.id, facts);
+        this.facts.set(facts.id, { userId, facts });
       }
     }
     return ids.flatMap((id) => found.get(id) ?? []);

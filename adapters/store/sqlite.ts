@@ -1,6 +1,13 @@
 // The embedded store: one SQLite file (DATA_DIR/atelier.db) through better-sqlite3, in WAL mode
 // so readers never wait for the writer. better-sqlite3 is synchronous and has one connection, so
 // a mutex keeps other calls out while a transaction awaits between its statements.
+//
+// Group commit: a COMMIT (the WAL write) costs more than the few statements of a typical
+// transaction, so the transactions of one event-loop turn share one. The first opens
+// BEGIN IMMEDIATE; each runs in a savepoint of its own (a failure rolls back that one alone);
+// the COMMIT runs in the next turn (setImmediate), and every transaction and write of the group
+// resolves only after it: nothing is reported stored before it is. Reads on the connection
+// meanwhile see the group's writes, as they would once committed.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,11 +17,22 @@ import type { Row, SqlDriver, SqlExecutor } from './sql-driver.ts';
 
 type Statement = Database.Statement<unknown[], Row>;
 
+/** Transactions per COMMIT at most; past it the group commits at once. */
+const MAX_GROUP = 256;
+
+/** The transactions of one COMMIT; `committed` settles when it has run. */
+interface Group {
+  readonly committed: Promise<void>;
+  readonly settle: (err?: unknown) => void;
+  size: number;
+}
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite';
   private readonly statements = new Map<string, Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: SqlExecutor;
+  private group: Group | undefined;
 
   constructor(private readonly db: Database.Database) {
     const params = (values: readonly unknown[]) => values.map((v) => (v === undefined ? null : v));
@@ -44,34 +62,74 @@ class SqliteDriver implements SqlDriver {
   }
 
   all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    // A statement that writes (RETURNING) is a transaction of its own, so it waits for the COMMIT.
+    if (!this.prepare(sql).readonly) return this.transaction((tx) => tx.all<T>(sql, params));
     return this.locked(() => this.direct.all<T>(sql, params));
   }
 
   run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return this.locked(() => this.direct.run(sql, params));
+    return this.transaction((tx) => tx.run(sql, params));
   }
 
   exec(script: string): Promise<void> {
-    return this.locked(() => this.direct.exec(script));
+    return this.transaction((tx) => tx.exec(script));
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.locked(async () => {
-      // IMMEDIATE takes the write lock up front, so two processes cannot both read-then-write.
-      this.db.exec('BEGIN IMMEDIATE');
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const { result, committed } = await this.locked(async () => {
+      const group = this.group ?? this.openGroup();
+      group.size++;
+      this.prepare('SAVEPOINT atelier').run();
       try {
         const result = await fn(this.direct);
-        this.db.exec('COMMIT');
-        return result;
+        this.prepare('RELEASE atelier').run();
+        return { result, committed: group.committed };
       } catch (err) {
-        this.db.exec('ROLLBACK');
+        // Some errors (disk full, I/O) end the whole transaction; then the group is lost.
+        if (this.db.inTransaction) this.db.exec('ROLLBACK TO atelier; RELEASE atelier');
+        else this.endGroup(group, err);
         throw err;
+      } finally {
+        if (group.size >= MAX_GROUP) this.commit(group);
       }
     });
+    await committed;
+    return result;
+  }
+
+  private openGroup(): Group {
+    // IMMEDIATE takes the write lock up front, so two processes cannot both read-then-write.
+    this.db.exec('BEGIN IMMEDIATE');
+    let settle!: Group['settle'];
+    const committed = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+    committed.catch(() => {}); // a group whose transactions all failed has nobody waiting
+    const group: Group = { committed, settle, size: 0 };
+    this.group = group;
+    setImmediate(() => void this.locked(async () => this.commit(group)));
+    return group;
+  }
+
+  private commit(group: Group): void {
+    if (this.group !== group) return;
+    try {
+      this.db.exec('COMMIT');
+      this.endGroup(group);
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.endGroup(group, err);
+    }
+  }
+
+  private endGroup(group: Group, err?: unknown): void {
+    if (this.group === group) this.group = undefined;
+    group.settle(err === undefined ? undefined : new Error('the transaction was not committed', { cause: err }));
   }
 
   async close(): Promise<void> {
-    await this.locked(async () => this.db.close());
+    await this.locked(async () => {
+      if (this.group) this.commit(this.group);
+      this.db.close();
+    });
   }
 }
 

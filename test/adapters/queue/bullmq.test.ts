@@ -79,6 +79,40 @@ describe('BullMQ across processes', () => {
     }
   });
 
+  it('reports a job that stalled past its limit as lost, without running it again', async () => {
+    const url = await ensureRedis();
+    // No stall allowed: the first dead worker is one too many.
+    const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick, maxStalledCount: 0 };
+    const queue = await BullmqJobQueue.open<Data, Result>(options);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-process.ts'), url, options.prefix, options.name], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const lines = createInterface({ input: child.stdout! });
+      const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
+      await next('ready');
+      const started = next('started');
+      const id = await queue.enqueue({ userId: 'alice', data: { label: 'crasher' } });
+      assert.equal(await started, `started ${id}`);
+      child.kill('SIGKILL');
+      const ran: string[] = [];
+      const lost = new Promise<{ id: string; label: string; error: string }>((resolve) => {
+        queue.work(async (job) => {
+          ran.push(job.id);
+          return { label: job.data.label, attempt: job.attempt };
+        }, { onLost: async (job, error) => resolve({ id: job.id, label: job.data.label, error }) });
+      });
+      const reported = await Promise.race([lost, new Promise<undefined>((resolve) => setTimeout(resolve, 15_000))]);
+      assert.deepEqual(reported, { id, label: 'crasher', error: 'job stalled more than allowable limit' });
+      assert.equal((await queue.get(id))?.state, 'failed');
+      assert.deepEqual(ran, [], 'a lost job is not run again');
+    } finally {
+      child.kill('SIGKILL');
+      await queue.close();
+      await dropQueueKeys(url, options.prefix);
+    }
+  });
+
   it('repairs an admission cut short by a crash, so the user is not stuck', async () => {
     const url = await ensureRedis();
     // A window of one: the lost job holds its user's only slot, so nothing else of theirs runs until it is repaired.
