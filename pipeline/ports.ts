@@ -291,6 +291,8 @@ export interface RefitRequest {
   readonly extractions: ReadonlyMap<string, Extraction>;
   /** Nobody waits for it (a due refit): it yields to those a request waits for (a first use). */
   readonly background?: boolean;
+  /** Where Newton starts: the online estimate, near the optimum, for a due refit. */
+  readonly start?: readonly number[];
 }
 
 /** Runs `refit` with the personalizer's catalog somewhere that does not block the event loop. */

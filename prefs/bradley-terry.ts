@@ -43,39 +43,47 @@ export function beliefFromPrior(prior: GaussianPrior): GaussianBelief {
  * z_i = w . x_i (the negative log posterior), by damped Newton. Strictly convex, so it
  * converges from the prior mean; the Laplace covariance is the inverse Hessian there.
  */
-export function fitBradleyTerry(data: readonly Observation[], prior: GaussianPrior, options: { maxIterations?: number; tolerance?: number } = {}): GaussianBelief & { iterations: number } {
+export function fitBradleyTerry(data: readonly Observation[], prior: GaussianPrior, options: { maxIterations?: number; tolerance?: number; start?: ArrayLike<number> } = {}): GaussianBelief & { iterations: number } {
   const d = prior.dim;
   const maxIterations = options.maxIterations ?? 30;
   const tolerance = options.tolerance ?? 1e-7;
   const p0 = prior.precision;
+  // Observations are sparse where the attribute indicators are (a choice differs in a few
+  // attributes): each keeps its non-zero coordinates, so the Hessian costs nnz^2, not D^2.
+  const sparse = data.map((o) => toSparse(o.x));
   const objective = (w: Vec): number => {
     const diff = w.map((v, i) => v - prior.mean[i]!);
     let f = dot(diff, matVec(p0, diff, d)) / 2;
-    for (const o of data) {
-      const z = dot(w, o.x);
+    data.forEach((o, k) => {
+      const z = sparseDot(w, sparse[k]!);
       f += o.weight * (softplus(z) - o.target * z);
-    }
+    });
     return f;
   };
-  let w = prior.mean.slice();
+  // Any start reaches the same optimum (the objective is strictly convex); one near it (the
+  // online estimate, for a refit) takes fewer Newton steps than the prior mean.
+  let w = options.start && options.start.length === d && isFiniteArray(options.start) ? Float64Array.from(options.start) : prior.mean.slice();
   let hessian: Mat = p0;
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
     const diff = w.map((v, i) => v - prior.mean[i]!);
     const grad = matVec(p0, diff, d);
     hessian = p0.slice();
-    for (const o of data) {
-      const p = sigmoid(dot(w, o.x));
+    data.forEach((o, k) => {
+      const { index, value } = sparse[k]!;
+      const p = sigmoid(sparseDot(w, sparse[k]!));
       const g = o.weight * (p - o.target);
       const h = o.weight * p * (1 - p);
-      for (let i = 0; i < d; i++) {
-        const xi = o.x[i]!;
+      for (let a = 0; a < index.length; a++) {
+        const i = index[a]!;
+        const xi = value[a]!;
         grad[i] = grad[i]! + g * xi;
         const hx = h * xi;
         const row = i * d;
-        for (let j = 0; j <= i; j++) hessian[row + j] = hessian[row + j]! + hx * o.x[j]!;
+        // index is ascending, so b <= a fills the lower triangle.
+        for (let b = 0; b <= a; b++) hessian[row + index[b]!] = hessian[row + index[b]!]! + hx * value[b]!;
       }
-    }
+    });
     for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) hessian[j * d + i] = hessian[i * d + j]!;
     const step = choleskySolve(choleskyRobust(hessian, d), grad, d);
     // Backtracking (Armijo) keeps each step a descent even far from the optimum.
@@ -101,6 +109,31 @@ export function fitBradleyTerry(data: readonly Observation[], prior: GaussianPri
   return { dim: d, mean: w, covariance, iterations };
 }
 
+interface Sparse {
+  readonly index: Int32Array;
+  readonly value: Float64Array;
+}
+
+function toSparse(x: ArrayLike<number>): Sparse {
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) n++;
+  const index = new Int32Array(n);
+  const value = new Float64Array(n);
+  for (let i = 0, k = 0; i < x.length; i++) {
+    if (x[i] !== 0) {
+      index[k] = i;
+      value[k++] = x[i]!;
+    }
+  }
+  return { index, value };
+}
+
+function sparseDot(w: ArrayLike<number>, x: Sparse): number {
+  let s = 0;
+  for (let k = 0; k < x.index.length; k++) s += w[x.index[k]!]! * x.value[k]!;
+  return s;
+}
+
 /**
  * One observation folded into the belief: the exact MAP of N(mean, S) times the new
  * logistic term, and its Laplace covariance. The MAP lies on mean + s * S x (the new
@@ -112,9 +145,12 @@ export function fitBradleyTerry(data: readonly Observation[], prior: GaussianPri
  */
 export function updateBelief(belief: GaussianBelief, o: Observation): GaussianBelief {
   const d = belief.dim;
-  const sx = matVec(belief.covariance, o.x, d);
-  const q = Math.max(0, dot(o.x, sx));
-  const z0 = dot(belief.mean, o.x);
+  // S x over x's non-zero coordinates only.
+  const x = toSparse(o.x);
+  const sx = new Float64Array(d);
+  for (let i = 0; i < d; i++) sx[i] = sparseDot(belief.covariance.subarray(i * d, (i + 1) * d), x);
+  const q = Math.max(0, sparseDot(sx, x));
+  const z0 = sparseDot(belief.mean, x);
   let s = 0;
   for (let k = 0; k < 20; k++) {
     const p = sigmoid(z0 + s * q);

@@ -167,7 +167,7 @@ export function refitDue(state: PreferenceState): boolean {
 }
 
 /** The full refit: every usable event of the history, Newton MAP of w_u under the prior. */
-export function refit(userId: string, history: readonly HistoryEvent[], ctx: ProfileContext, options: { strength?: number; extractions?: ReadonlyMap<string, Extraction> } = {}): RefitResult {
+export function refit(userId: string, history: readonly HistoryEvent[], ctx: ProfileContext, options: { strength?: number; extractions?: ReadonlyMap<string, Extraction>; start?: ArrayLike<number> } = {}): RefitResult {
   let stats = emptyStats();
   const obs: Observation[] = [];
   const skipped: { index: number; reason: string }[] = [];
@@ -186,7 +186,7 @@ export function refit(userId: string, history: readonly HistoryEvent[], ctx: Pro
       skipped.push({ index, reason: e.message });
     }
   });
-  const belief = fitBradleyTerry(obs, spaceOf(ctx).prior);
+  const belief = fitBradleyTerry(obs, spaceOf(ctx).prior, { start: options.start });
   const state = { ...initialState(userId, ctx, options.strength ?? 1), belief, stats, evidence: obs.length, updatedAt: at };
   return { state, skipped, ignored };
 }

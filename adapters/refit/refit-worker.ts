@@ -22,7 +22,7 @@ port.on('message', ({ request }: RefitMessage) => {
     const facts = new Map(request.facts.map((f) => [f.id, f]));
     const context = Object.fromEntries(Object.entries(request.context).map(([key, s]) => [key, resolve(s)]));
     const ctx = { ...context, catalog, images: (imageId: string) => facts.get(imageId) } as ProfileContext;
-    reply = { state: refit(request.userId, request.events, ctx, { strength: request.strength, extractions: request.extractions }).state };
+    reply = { state: refit(request.userId, request.events, ctx, { strength: request.strength, extractions: request.extractions, start: request.start }).state };
   } catch (err) {
     const { name, message, field, accepted } = err as Error & { field?: string; accepted?: string };
     reply = { error: { name, message, field, accepted } };
