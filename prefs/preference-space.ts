@@ -23,7 +23,15 @@ export class PreferenceSpace {
   /** The joint prior, N(mean, covariance), block-diagonal. */
   readonly prior: GaussianPrior;
 
+  /**
+   * Whether a prior over attribute weights was given (fitted from a population). Without one,
+   * the profile's lists come from contrast statistics (profile.ts): after a few choices an
+   * isotropic posterior is too timid to name what a person likes.
+   */
+  readonly attributePriorGiven: boolean;
+
   constructor(catalog: AttributeCatalog, readonly imagePrior: PopulationPrior, attributePrior?: PopulationPrior) {
+    this.attributePriorGiven = attributePrior !== undefined;
     this.attributes = attributeSpace(catalog);
     const v = attributePrior ?? this.attributes.isotropicPrior();
     if (!this.attributes.fits(v)) throw new RangeError(`attribute prior has ${v.dim} dimensions; the catalog has ${this.attributes.dim} attributes`);

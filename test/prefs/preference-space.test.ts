@@ -78,18 +78,24 @@ test('credit assignment: choices tell apart which of the attributes a winner car
     facts.set(id, { id, embedding: [r(), r()], prompt: '', attributes: [colour, `${background} background`] });
     return id;
   };
-  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), catalog, images: (id) => facts.get(id) };
+  // An attribute prior given (isotropic here, fitted from a population in the service): the lists come from v_u.
+  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), attributePrior: space.isotropicPrior(), catalog, images: (id) => facts.get(id) };
   let state = initialState('u', ctx);
   for (let i = 0; i < 24; i++) {
     const winner = image(i % 2 ? 'red' : pick(colours), 'teal');
     const loser = image(pick(colours), pick(backgrounds.filter((b) => b !== 'teal')));
     state = applyEvent(state, { kind: 'choice', winner, loser, at: i }, ctx).state;
   }
-  const profile = toProfile(state, preferenceSpace(catalog, ctx.prior));
+  const profile = toProfile(state, preferenceSpace(catalog, ctx.prior, ctx.attributePrior));
   assert.equal(profile.liked[0]!.attribute, 'teal background', JSON.stringify(profile.liked.slice(0, 3)));
   const weight = (a: string) => profile.liked.find((l) => l.attribute === a)?.weight ?? 0;
   assert.ok(weight('teal background') > 2 * weight('red'), `teal ${weight('teal background')} vs red ${weight('red')}`);
   assert.equal(profile.attributeVector?.length, space.dim);
+  // Without an attribute prior (a new deployment), contrast statistics name the likes: teal still leads.
+  const plain = { ...ctx, attributePrior: undefined };
+  const byStats = toProfile(state, preferenceSpace(catalog, plain.prior));
+  assert.equal(byStats.liked[0]!.attribute, 'teal background');
+  assert.equal(byStats.attributeVector?.length, space.dim, 'v_u still ranks candidates');
 });
 
 test('a population prior over attributes: a new user starts from what people share', () => {
@@ -114,8 +120,8 @@ test('a population prior over attributes: a new user starts from what people sha
 });
 
 test('terms merged into a drawn family (pink among the world colours) are not liked just because the drawn ones fell', () => {
-  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), catalog, images: () => undefined };
-  const joint = preferenceSpace(catalog, ctx.prior);
+  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), attributePrior: space.isotropicPrior(), catalog, images: () => undefined };
+  const joint = preferenceSpace(catalog, ctx.prior, ctx.attributePrior);
   const state = initialState('u', ctx);
   const mean = Float64Array.from(state.belief.mean);
   for (const c of colours) mean[2 + space.axis(c)!] = -2;
