@@ -77,23 +77,6 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
   for (const obs of users) {
     for (const o of obs) for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) scatter[i * dim + j] = scatter[i * dim + j]! + o.weight * o.x[i]! * o.x[j]!;
   }
-  // Axes no observation ever moves along (an attribute no judged image carried) learn nothing:
-  // the prior is fitted on the others and lifted back, those keeping a zero mean and no part in
-  // the basis. Fitted with them, their untouched starting variance would crowd the real
-  // directions out of the leading eigenvectors, or mix into them and lend a taste nobody showed.
-  const maxDiag = Math.max(0, ...Array.from({ length: dim }, (_, i) => scatter[i * dim + i]!));
-  const keep = [...Array(dim).keys()].filter((i) => scatter[i * dim + i]! > 1e-12 * maxDiag);
-  if (keep.length > 0 && keep.length < dim) {
-    const sub = fitPopulationPrior(users.map((obs) => obs.map((o) => ({ ...o, x: keep.map((i) => o.x[i]!) }))), keep.length, {
-      ...options, rank, center: options.center && keep.map((i) => options.center![i]!),
-    });
-    const lift = (v: ArrayLike<number>) => {
-      const out = new Float64Array(dim);
-      keep.forEach((i, k) => (out[i] = v[k]!));
-      return out;
-    };
-    return makePrior({ dim, mean: lift(sub.mean), basis: sub.basis.map(lift), residualVariance: sub.residualVariance, center: options.center });
-  }
   for (let round = 0; round < rounds; round++) {
     const fits = users.map((obs) => fitBradleyTerry(obs, prior));
     const mean = new Float64Array(dim);

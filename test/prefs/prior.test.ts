@@ -64,13 +64,3 @@ test('priors validate their parameters and survive a JSON round trip', () => {
   const c = p.covariance, m = p.precision;
   assert.ok(Math.abs(c[0]! * m[0]! + c[1]! * m[2]! - 1) < 1e-12 && Math.abs(c[0]! * m[1]! + c[1]! * m[3]!) < 1e-12);
 });
-
-test('an axis no observation moves along learns nothing: it keeps the starting mean and stays out of the basis', () => {
-  const pop = population(5);
-  // Every observation is zero on the last axis (an attribute no judged image carried).
-  const users = Array.from({ length: 80 }, () => pop.choices(pop.user(), 40).map((o) => ({ ...o, x: Array.from(o.x, (v, i) => (i === D - 1 ? 0 : v)) })));
-  const prior = fitPopulationPrior(users, D, { rank: 3 });
-  assert.equal(prior.mean[D - 1], 0);
-  for (const b of prior.basis) assert.equal(b[D - 1], 0);
-  assert.ok(norm(prior.mean) > 0.5, 'the other axes did learn the population mean');
-});
