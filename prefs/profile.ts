@@ -160,10 +160,15 @@ export interface RefitResult {
  * Whether a full refit is due. Online updates are assumed-density filtering: each is exact
  * given the last belief, but early events weigh a little more than late ones (a > b then
  * b > a, many times, leaves a lean toward the first). A refit now and then removes that
- * order effect; it costs O(n D^2) per Newton step, so it runs off the request path.
+ * order effect; it costs O(n nnz^2) per Newton step, so it runs off the request path, and
+ * only when the history has doubled since the last one (after 50 events at least): O(1)
+ * refits per event, amortized. Every quarter instead halved rating ingestion (docs/results.md).
  */
+/** The first refit comes after this many online updates. */
+export const REFIT_MIN_EVENTS = 50;
+
 export function refitDue(state: PreferenceState): boolean {
-  return state.sinceRefit >= Math.max(25, 0.25 * state.evidence);
+  return state.sinceRefit >= Math.max(REFIT_MIN_EVENTS, 0.5 * state.evidence);
 }
 
 /** The full refit: every usable event of the history, Newton MAP of w_u under the prior. */

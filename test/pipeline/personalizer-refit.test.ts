@@ -15,7 +15,7 @@ import { AttributeCatalog } from '../../prefs/attributes.ts';
 import type { HistoryEvent } from '../../prefs/history.ts';
 import { LocalAttributeExtractor } from '../../prefs/local-extractor.ts';
 import { isotropicPrior } from '../../prefs/prior.ts';
-import { applyEvent, refit, type PreferenceState } from '../../prefs/profile.ts';
+import { applyEvent, refit, REFIT_MIN_EVENTS as N, type PreferenceState } from '../../prefs/profile.ts';
 import { mulberry32 } from '../../scripts/world/prng.ts';
 import { vocabulary } from '../../scripts/world/vocabulary.ts';
 
@@ -78,21 +78,21 @@ test('folds the ratings that arrive during a background refit into its result', 
   const { userId, refitter, personalizer, rate } = await setUp('Ada');
   await personalizer.state(userId, store);
   refitter.holding = true;
-  for (let k = 0; k < 25; k++) await rate(k); // the 25th makes a refit due
+  for (let k = 0; k < N; k++) await rate(k); // the Nth makes a refit due
   assert.equal(refitter.held.length, 1);
-  for (let k = 25; k < 28; k++) await rate(k);
+  for (let k = N; k < N + 3; k++) await rate(k);
   refitter.release();
   await personalizer.settled();
 
   const state = await personalizer.state(userId, store);
-  assert.equal(state.evidence, 28);
+  assert.equal(state.evidence, N + 3);
   assert.equal(state.sinceRefit, 3, 'the three later ratings were folded into the refit');
-  // What it should be: the refit of the first 25, then the three by online update.
+  // What it should be: the refit of the first N, then the three by online update.
   const history = await store.history(userId);
   const facts = new Map((await store.imageFacts(userId, history.flatMap((e) => (e.kind === 'rating' ? [e.imageId] : [])))).map((f) => [f.id, f]));
   const ctx = { prior, catalog, images: (id: string) => facts.get(id) };
-  let expected = refit(userId, history.slice(0, 25), ctx).state;
-  for (const event of history.slice(25) as HistoryEvent[]) expected = applyEvent(expected, event, ctx).state;
+  let expected = refit(userId, history.slice(0, N), ctx).state;
+  for (const event of history.slice(N) as HistoryEvent[]) expected = applyEvent(expected, event, ctx).state;
   assert.deepEqual(state.belief, expected.belief);
   assert.deepEqual(state.stats, expected.stats);
 });
@@ -101,7 +101,7 @@ test('keeps a reset made during a background refit', async () => {
   const { userId, refitter, personalizer, feedback, rate } = await setUp('Bob');
   await personalizer.state(userId, store);
   refitter.holding = true;
-  for (let k = 0; k < 25; k++) await rate(k);
+  for (let k = 0; k < N; k++) await rate(k);
   assert.equal(refitter.held.length, 1);
   refitter.holding = false;
   const reset = feedback.reset(userId);
@@ -115,18 +115,18 @@ test('drops a background refit made under priors replaced meanwhile', async () =
   const { userId, refitter, personalizer, rate } = await setUp('Cy');
   await personalizer.state(userId, store);
   refitter.holding = true;
-  for (let k = 0; k < 25; k++) await rate(k);
+  for (let k = 0; k < N; k++) await rate(k);
   assert.equal(refitter.held.length, 1);
   refitter.holding = false;
   const wider = isotropicPrior(8, 4);
   personalizer.setPriors({ image: wider });
-  await rate(25);
+  await rate(N);
   refitter.release();
   await personalizer.settled();
 
   const history = await store.history(userId);
   const facts = new Map((await store.imageFacts(userId, history.flatMap((e) => (e.kind === 'rating' ? [e.imageId] : [])))).map((f) => [f.id, f]));
   const ctx = { prior: wider, catalog, images: (id: string) => facts.get(id) };
-  const expected = applyEvent(refit(userId, history.slice(0, 25), ctx).state, history[25]!, ctx).state;
+  const expected = applyEvent(refit(userId, history.slice(0, N), ctx).state, history[N]!, ctx).state;
   assert.deepEqual((await personalizer.state(userId, store)).belief, expected.belief);
 });
