@@ -44,6 +44,16 @@ queueConformance('bullmq', async (settings) => {
   };
 });
 
+/** A worker in a process of its own (worker-process.ts); `next(prefix)` resolves with its next line starting so. */
+function workerProcess(url: string, options: { prefix: string; name: string }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-process.ts'), url, options.prefix, options.name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
+  return { child, next };
+}
+
 describe('BullMQ across processes', () => {
   const quick = { lockDurationMs: 1000, stalledIntervalMs: 500 } as const;
 
@@ -51,14 +61,9 @@ describe('BullMQ across processes', () => {
     const url = await ensureRedis();
     const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick };
     const queue = await BullmqJobQueue.open<Data, Result>(options);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-process.ts'), url, options.prefix, options.name], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const { child, next } = workerProcess(url, options);
     try {
-      const lines = createInterface({ input: child.stdout! });
-      const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
-      const ready = next('ready');
-      await ready;
+      await next('ready');
       const started = next('started');
       const id = await queue.enqueue({ userId: 'alice', data: { label: 'survivor' } });
       assert.equal(await started, `started ${id}`);
@@ -84,12 +89,8 @@ describe('BullMQ across processes', () => {
     // No stall allowed: the first dead worker is one too many.
     const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick, maxStalledCount: 0 };
     const queue = await BullmqJobQueue.open<Data, Result>(options);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'worker-process.ts'), url, options.prefix, options.name], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const { child, next } = workerProcess(url, options);
     try {
-      const lines = createInterface({ input: child.stdout! });
-      const next = (prefix: string) => new Promise<string>((resolve) => lines.on('line', (l) => l.startsWith(prefix) && resolve(l)));
       await next('ready');
       const started = next('started');
       const id = await queue.enqueue({ userId: 'alice', data: { label: 'crasher' } });
