@@ -93,7 +93,7 @@ export function fitPopulationPrior(users: readonly (readonly Observation[])[], d
     // scatter M to enter the basis.
     const meanScatter = trace(scatter, dim) / dim;
     const candidates = topEigen(c, dim, Math.min(dim, 2 * rank));
-    const supported = candidates.vectors.map((v, k) => k).filter((k) => dot(candidates.vectors[k]!, matVec(scatter, candidates.vectors[k]!, dim)) > 0.01 * meanScatter).slice(0, rank);
+    const supported = candidates.vectors.map((_, k) => k).filter((k) => dot(candidates.vectors[k]!, matVec(scatter, candidates.vectors[k]!, dim)) > 0.01 * meanScatter).slice(0, rank);
     const values = supported.map((k) => candidates.values[k]!);
     const vectors = supported.map((k) => candidates.vectors[k]!);
     // s^2 = tr(M R) / tr(M), R = C - U L U' the part of C the basis leaves, M the scatter of the

@@ -3,7 +3,6 @@
 // plus contrast statistics over attributes (attribute-stats.ts). `applyEvent` folds one new
 // rating or choice in (O(D^2), whatever the history's length); `refit` rebuilds everything
 // from the whole history. Both are pure: a bad event leaves the old state untouched.
-import { attributeSpace } from './attribute-space.ts';
 import { addDirectEvidence, addImageEvidence, attributeScores, directScores, emptyStats, MIN_SCORE, type AttributeStats } from './attribute-stats.ts';
 import type { AttributeCatalog } from './attributes.ts';
 import { beliefFromPrior, fitBradleyTerry, updateBelief, type GaussianBelief, type Observation } from './bradley-terry.ts';
