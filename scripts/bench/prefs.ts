@@ -1,20 +1,24 @@
 // Preference benchmark: simulated users with hidden tastes over the world's style attributes
 // judge images drawn by the world's own renderer, so the scorer is measured apart from
 // generation. Reports held-out pairwise accuracy after 1..32 choices for:
-//   population-mean            w_u = the prior's mean (no data of the user)
-//   per-user                   Bradley-Terry on the user's random pairs, ridge prior
+//   population-mean            w_u = the image-space prior's mean (no data of the user)
+//   per-user                   Bradley-Terry on the embedding, the user's random pairs, ridge prior
 //   prior+per-user             the same pairs, LoRe low-rank population prior (full refit)
-//   prior+per-user-online      the same, by online updates (what a live profile holds)
-//   prior+per-user+onboarding  the product's default: pairs picked by onboarding (nextPair)
-// plus the p99 online profile update for a user with 1,000 events and the rerank time for
-// 16 candidates (embedding excluded).
+//   prior+per-user-online      the same, by online updates
+//   prior+per-user+onboarding  the same prior, pairs picked by onboarding (nextPair)
+//   attributes:...+onboarding  on the attribute indicators of the product's own tags alone
+//   joint:...+onboarding       the product's default: embedding and attributes in one model
+//                              (prefs/preference-space.ts), pairs picked in that space
+// and, as a ceiling, the oracle: the simulation's true features and prior, exact Bayes. Plus
+// the p99 online profile update for a user with 1,000 events and the rerank time for 16
+// candidates (embedding excluded).
 //   npm run bench:prefs -- [--json] [--users 100] [--seed 1] [--idiosyncrasy 0.3]
 //
 // The population: a user's utility over the 18 style values is u = F c / 2 + s e: 4 taste
 // factors F shared by everyone, c and e drawn per user, s the idiosyncrasy (0.3 by default),
 // so a population prior has structure to learn, as LoRe assumes. Choices are noisy
 // (P(a) = sigmoid((u_a - u_b) / 0.3)); held-out pairs (other images) are scored against the
-// noiseless utility, near-ties (|u_a - u_b| < 0.1) left out. The prior is fitted on 200
+// noiseless utility, near-ties (|u_a - u_b| < 0.1) left out. The priors are fitted on 200
 // other users with 64 random choices each.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
