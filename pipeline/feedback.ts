@@ -23,14 +23,9 @@ const PAIR_POOL = 64;
 export class FeedbackLoop {
   constructor(private readonly deps: FeedbackDeps) {}
 
-  /** Stores the events (all or nothing) and returns the updated profile, saved. */
+  /** Stores the events and the profile they make in one transaction (all or nothing) and returns the profile. */
   async record(userId: string, events: readonly HistoryEvent[]): Promise<Profile> {
-    // The state first: built after the append, it would already hold these events.
-    await this.deps.personalizer.state(userId, this.deps.history);
-    await this.deps.history.append(userId, events);
-    const profile = await this.deps.personalizer.update(userId, events, this.deps.history);
-    await this.deps.history.saveProfile(profile);
-    return profile;
+    return this.deps.personalizer.update(userId, events, this.deps.history, (profile) => this.deps.history.append(userId, events, { profile }));
   }
 
   async profile(userId: string): Promise<Profile> {

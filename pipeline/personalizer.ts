@@ -12,7 +12,7 @@ import { applyEvent, extractComments, judgements, refit, refitDue, toProfile, wi
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
 import type { PersonalizationDefaults } from './diffusion/model.ts';
-import type { HistoryStore, Refitter } from './ports.ts';
+import { StoreNotFoundError, type HistoryStore, type Refitter } from './ports.ts';
 
 export interface PersonalizerDeps {
   readonly catalog: AttributeCatalog;
@@ -169,35 +169,49 @@ export class Personalizer {
   }
 
   /**
-   * Folds new events (already appended to the store) into the cached state by online update
-   * and returns the new profile. Call state() before appending, so the events are not also
-   * read back from the store. When a full refit is due (refitDue) it runs in the background,
-   * off the request path (on the refitter's thread when there is one); the events folded in
-   * meanwhile are folded into its result again.
+   * Folds new events, not yet stored, into the user's state by online update, and hands the new
+   * profile to `store`, which must store the events and that profile together (HistoryStore
+   * append with a profile). The cached state is updated in place (no D x D allocation per
+   * event); if folding or storing fails, it is dropped and rebuilt from the stored history on
+   * next use, so memory never holds an event the store lacks. When a full refit is due
+   * (refitDue) it runs in the background, off the request path (on the refitter's thread when
+   * there is one); the events folded in meanwhile are folded into its result again.
    */
-  async update(userId: string, events: readonly HistoryEvent[], history: HistoryStore): Promise<Profile> {
+  async update(userId: string, events: readonly HistoryEvent[], history: HistoryStore, store: (profile: Profile) => Promise<void>): Promise<Profile> {
     let state = await this.state(userId, history);
-    const ctx = await this.context(userId, history, events);
     const folded: Folded[] = [];
-    for (const event of events) {
-      const text = textOf(event);
-      const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
-      state = applyEvent(state, event, ctx, extraction).state;
-      folded.push({ event, ctx, ...(extraction && { extraction }) });
+    let profile: Profile;
+    try {
+      const ctx = await this.context(userId, history, events);
+      // As the store would answer: an image that is not the user's is not found (not bad input).
+      const missing = events.flatMap(imagesOf).find((id) => !ctx.images(id));
+      if (missing !== undefined) throw new StoreNotFoundError('image', missing);
+      for (const event of events) {
+        const text = textOf(event);
+        const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
+        state = applyEvent(state, event, ctx, extraction, { inPlace: true }).state;
+        folded.push({ event, ctx, ...(extraction && { extraction }) });
+      }
+      this.remember(state);
+      profile = this.profileOf(state);
+      await store(profile);
+    } catch (err) {
+      this.forget(userId);
+      throw err;
     }
-    this.remember(state);
     const background = this.refitting.get(userId);
     if (background) {
       background.since.push(...folded);
       background.latest = state;
     } else if (refitDue(state)) {
-      this.refitInBackground(userId, state, history);
+      this.refitInBackground(userId, state, history, folded);
     }
-    return this.profileOf(state);
+    return profile;
   }
 
-  private refitInBackground(userId: string, from: PreferenceState, history: HistoryStore): void {
-    const background: BackgroundRefit = { latest: from, since: [] };
+  /** `last`: the events `from` ends with, stored just now (a read may or may not return them yet). */
+  private refitInBackground(userId: string, from: PreferenceState, history: HistoryStore, last: Folded[]): void {
+    const background: BackgroundRefit = { latest: from, since: [...last] };
     this.refitting.set(userId, background);
     const run = (async () => {
       // Sent now, before the append of any later event of this user (the lanes keep their order).

@@ -228,8 +228,12 @@ export interface ImageStore {
 // History and profiles: what prefs/ learns from.
 
 export interface HistoryStore {
-  /** All or nothing; an event naming an image the user does not own fails with StoreNotFoundError. */
-  append(userId: string, events: readonly HistoryEvent[]): Promise<void>;
+  /**
+   * All or nothing; an event naming an image the user does not own fails with StoreNotFoundError.
+   * With a profile (the user's), saves it in the same transaction: the events and the profile
+   * they made land together or not at all.
+   */
+  append(userId: string, events: readonly HistoryEvent[], options?: { profile?: Profile }): Promise<void>;
   /** Oldest first; with a limit, the latest `limit` events. */
   history(userId: string, options?: { limit?: number }): Promise<HistoryEvent[]>;
   /** Users with at least one rating or choice, the most recently active first (for the population prior). */

@@ -5,7 +5,7 @@
 // from the whole history. Both are pure: a bad event leaves the old state untouched.
 import { addDirectEvidence, addImageEvidence, attributeScores, directScores, emptyStats, MIN_SCORE, type AttributeStats } from './attribute-stats.ts';
 import type { AttributeCatalog } from './attributes.ts';
-import { beliefFromPrior, fitBradleyTerry, updateBelief, type GaussianBelief, type Observation } from './bradley-terry.ts';
+import { beliefFromPrior, fitBradleyTerry, updateBelief, updateBeliefInPlace, type GaussianBelief, type Observation } from './bradley-terry.ts';
 import { PrefsInputError } from './errors.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue, WeightedAttribute } from './history.ts';
 import { isFiniteArray } from './linalg.ts';
@@ -135,12 +135,15 @@ function foldStats(stats: AttributeStats, d: ReturnType<typeof digest>): Attribu
  * The online update: one event folded into the state. Throws PrefsInputError for an event
  * that cannot be used (unknown image, a choice of an image over itself, a bad rating), and
  * leaves the given state as it was. `extraction` carries a comment's keywords (extract them
- * first: the extractor is asynchronous, this update is not).
+ * first: the extractor is asynchronous, this update is not). `inPlace` writes the new belief
+ * into the given state's arrays instead of new ones (for a state only its owner reads, such as
+ * the Personalizer's cache); it too leaves them as they were when it throws.
  */
-export function applyEvent(state: PreferenceState, event: HistoryEvent, ctx: ProfileContext, extraction?: Extraction): ApplyResult {
+export function applyEvent(state: PreferenceState, event: HistoryEvent, ctx: ProfileContext, extraction?: Extraction, options: { inPlace?: boolean } = {}): ApplyResult {
   const d = digest(event, ctx, extraction);
-  const belief = d.obs ? updateBelief(state.belief, d.obs) : state.belief;
-  if (!isFiniteArray(belief.mean)) throw new Error('online update produced non-finite values; the state was left as it was');
+  let belief = state.belief;
+  if (d.obs && options.inPlace) updateBeliefInPlace(belief, d.obs);
+  else if (d.obs) belief = updateBelief(belief, d.obs);
   const at = Number.isFinite(event.at) ? Math.max(state.updatedAt, event.at) : state.updatedAt;
   return {
     state: { ...state, belief, stats: foldStats(state.stats, d), evidence: state.evidence + (d.obs ? 1 : 0), sinceRefit: state.sinceRefit + (d.obs ? 1 : 0), updatedAt: at },
@@ -190,7 +193,7 @@ export function refit(userId: string, history: readonly HistoryEvent[], ctx: Pro
       skipped.push({ index, reason: e.message });
     }
   });
-  const belief = fitBradleyTerry(obs, spaceOf(ctx).prior, { start: options.start });
+  const { iterations: _, ...belief } = fitBradleyTerry(obs, spaceOf(ctx).prior, { start: options.start });
   const state = { ...initialState(userId, ctx, options.strength ?? 1), belief, stats, evidence: obs.length, updatedAt: at };
   return { state, skipped, ignored };
 }

@@ -222,24 +222,35 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
 
   // --- history and profiles --------------------------------------------------------------------
 
-  async append(userId: string, events: readonly HistoryEvent[]): Promise<void> {
+  async append(userId: string, events: readonly HistoryEvent[], options: { profile?: Profile } = {}): Promise<void> {
     checkId(userId, 'userId');
     check(Array.isArray(events) && events.length <= 1000, 'events', 'a list of at most 1000 events', events?.length);
     events.forEach((e, i) => checkEvent(e, `events[${i}]`));
+    const profile = options.profile && profileRow(options.profile);
+    if (profile) check(profile.userId === userId, 'profile.userId', `the user the events are of (${userId})`, profile.userId);
+    const rows = events.map(canonical);
     await this.db.transaction(async (tx) => {
-      await this.requireUser(tx, userId);
-      for (const e of events.map(canonical)) {
+      // An image the user owns proves the user exists; a batch naming none asks.
+      if (!rows.some((e) => imageRefs(e)[0] !== null)) await this.requireUser(tx, userId);
+      for (const e of rows) {
         const [image, loser] = imageRefs(e);
-        for (const id of [image, loser]) {
-          if (id !== null && (await tx.all('SELECT 1 FROM images WHERE id = ? AND user_id = ?', [id, userId])).length === 0) {
-            throw new StoreNotFoundError('image', id);
+        if (e.kind === 'rating') {
+          // The gallery filters on the latest rating, kept on the image (no join per page); the
+          // update finds the image only if it is the user's, so it is the ownership check too.
+          if ((await tx.run('UPDATE images SET rating = ? WHERE id = ? AND user_id = ?', [String(e.value), e.imageId, userId])) === 0) {
+            throw new StoreNotFoundError('image', e.imageId);
+          }
+        } else {
+          for (const id of [image, loser]) {
+            if (id !== null && (await tx.all('SELECT 1 FROM images WHERE id = ? AND user_id = ?', [id, userId])).length === 0) {
+              throw new StoreNotFoundError('image', id);
+            }
           }
         }
         await tx.run('INSERT INTO history_events (user_id, kind, image_id, loser_id, event, at) VALUES (?, ?, ?, ?, ?, ?)',
           [userId, e.kind, image, loser, JSON.stringify(e), e.at]);
-        // The gallery filters on the latest rating; keeping it on the image saves a join per page.
-        if (e.kind === 'rating') await tx.run('UPDATE images SET rating = ? WHERE id = ?', [String(e.value), e.imageId]);
       }
+      if (profile) await writeProfile(tx, profile);
     });
   }
 
@@ -292,17 +303,26 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
   }
 
   async saveProfile(profile: Profile): Promise<void> {
-    checkProfile(profile);
-    const { userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt } = profile;
-    const json = JSON.stringify({ userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt });
+    const row = profileRow(profile);
     await this.db.transaction(async (tx) => {
-      await this.requireUser(tx, userId);
-      await tx.run('INSERT INTO profiles (user_id, profile, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',
-        [userId, json, Date.now()]);
+      await this.requireUser(tx, row.userId);
+      await writeProfile(tx, row);
     });
   }
 
   async deleteProfile(userId: string): Promise<void> {
     if (isId(userId)) await this.db.run('DELETE FROM profiles WHERE user_id = ?', [userId]);
   }
+}
+
+/** A profile checked and serialized for the profiles table. */
+function profileRow(profile: Profile): { userId: string; json: string } {
+  checkProfile(profile);
+  const { userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt } = profile;
+  return { userId, json: JSON.stringify({ userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt }) };
+}
+
+async function writeProfile(tx: SqlExecutor, row: { userId: string; json: string }): Promise<void> {
+  await tx.run('INSERT INTO profiles (user_id, profile, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at',
+    [row.userId, row.json, Date.now()]);
 }

@@ -52,6 +52,12 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The background refit reads the history and extracts comments before it reaches the refitter. */
+async function refitStarted(refitter: HeldRefitter): Promise<void> {
+  for (let turn = 0; turn < 100 && refitter.held.length === 0; turn++) await new Promise((r) => setImmediate(r));
+  assert.equal(refitter.held.length, 1);
+}
+
 async function setUp(name: string) {
   const refitter = new HeldRefitter();
   const personalizer = new Personalizer({ catalog, prior, extractor: new LocalAttributeExtractor(catalog), refitter });
@@ -71,7 +77,7 @@ async function setUp(name: string) {
   }
   const images = (await store.saveImages(rows)).map((i) => i.id);
   const rate = (k: number) => feedback.record(user.id, [{ kind: 'rating', imageId: images[k % images.length]!, value: ((k % 5) + 1) as 1, at: 1000 + k }]);
-  return { userId: user.id, refitter, personalizer, feedback, rate };
+  return { userId: user.id, images, refitter, personalizer, feedback, rate };
 }
 
 test('folds the ratings that arrive during a background refit into its result', async () => {
@@ -79,7 +85,7 @@ test('folds the ratings that arrive during a background refit into its result', 
   await personalizer.state(userId, store);
   refitter.holding = true;
   for (let k = 0; k < N; k++) await rate(k); // the Nth makes a refit due
-  assert.equal(refitter.held.length, 1);
+  await refitStarted(refitter);
   for (let k = N; k < N + 3; k++) await rate(k);
   refitter.release();
   await personalizer.settled();
@@ -102,7 +108,7 @@ test('keeps a reset made during a background refit', async () => {
   await personalizer.state(userId, store);
   refitter.holding = true;
   for (let k = 0; k < N; k++) await rate(k);
-  assert.equal(refitter.held.length, 1);
+  await refitStarted(refitter);
   refitter.holding = false;
   const reset = feedback.reset(userId);
   refitter.release();
@@ -116,7 +122,7 @@ test('drops a background refit made under priors replaced meanwhile', async () =
   await personalizer.state(userId, store);
   refitter.holding = true;
   for (let k = 0; k < N; k++) await rate(k);
-  assert.equal(refitter.held.length, 1);
+  await refitStarted(refitter);
   refitter.holding = false;
   const wider = isotropicPrior(8, 4);
   personalizer.setPriors({ image: wider });
@@ -129,4 +135,23 @@ test('drops a background refit made under priors replaced meanwhile', async () =
   const ctx = { prior: wider, catalog, images: (id: string) => facts.get(id) };
   const expected = applyEvent(refit(userId, history.slice(0, N), ctx).state, history[N]!, ctx).state;
   assert.deepEqual((await personalizer.state(userId, store)).belief, expected.belief);
+});
+
+test('keeps in memory only what the store kept: a batch that fails to fold or to store leaves no trace', async () => {
+  const { userId, images, personalizer, feedback, rate } = await setUp('Dee');
+  for (let k = 0; k < 3; k++) await rate(k);
+  const good: HistoryEvent = { kind: 'rating', imageId: images[3]!, value: 'like', at: 2000 };
+  // The second event names an image the user does not own: folding fails after the first was folded in place.
+  await assert.rejects(feedback.record(userId, [good, { kind: 'rating', imageId: 'no-such-image', value: 'like', at: 2001 }]), /no-such-image|imageId/);
+  // Folding succeeds, storing fails (a full disk, say).
+  await assert.rejects(personalizer.update(userId, [good], store, async () => { throw new Error('disk full'); }), /disk full/);
+
+  const history = await store.history(userId);
+  assert.equal(history.length, 3);
+  const facts = new Map((await store.imageFacts(userId, images)).map((f) => [f.id, f]));
+  const expected = refit(userId, history, { prior, catalog, images: (id: string) => facts.get(id) }).state;
+  const state = await personalizer.state(userId, store);
+  assert.equal(state.evidence, 3);
+  assert.deepEqual(state.belief, expected.belief);
+  assert.equal((await store.loadProfile(userId))?.evidence, 3);
 });

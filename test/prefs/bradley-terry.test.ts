@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fitBradleyTerry, predictPreference, updateBelief, type GaussianBelief, type Observation } from '../../prefs/bradley-terry.ts';
+import { fitBradleyTerry, predictPreference, updateBelief, updateBeliefInPlace, type GaussianBelief, type Observation } from '../../prefs/bradley-terry.ts';
 import { cosine, matVec, norm, topEigen } from '../../prefs/linalg.ts';
 import { isotropicPrior } from '../../prefs/prior.ts';
 import { gaussian, seededRng } from '../../prefs/random.ts';
@@ -51,6 +51,25 @@ test('online updates track the full refit', () => {
   const one = updateBelief({ dim: 8, mean: prior.mean.slice(), covariance: prior.covariance.slice() }, data[0]!);
   const ref = fitBradleyTerry([data[0]!], prior);
   for (let i = 0; i < 8; i++) assert.ok(Math.abs(one.mean[i]! - ref.mean[i]!) < 1e-6);
+});
+
+test('the in-place update writes what updateBelief returns, and nothing when it would not be finite', () => {
+  const data = synthetic(trueW, 40, 4);
+  // Sparse observations too (a choice differs in a few attribute indicators).
+  const sparse = data.map((o, k) => ({ ...o, x: Array.from(o.x, (v, i) => (i % 3 === k % 3 ? v : 0)) }));
+  const prior = isotropicPrior(8, 2);
+  let copied: GaussianBelief = { dim: 8, mean: prior.mean.slice(), covariance: prior.covariance.slice() };
+  const owned: GaussianBelief = { dim: 8, mean: prior.mean.slice(), covariance: prior.covariance.slice() };
+  for (const o of [...data, ...sparse]) {
+    copied = updateBelief(copied, o);
+    updateBeliefInPlace(owned, o);
+  }
+  assert.deepEqual(owned, copied);
+  const before = { mean: owned.mean.slice(), covariance: owned.covariance.slice() };
+  assert.throws(() => updateBeliefInPlace(owned, { x: [Number.NaN, 0, 0, 0, 0, 0, 0, 1], target: 1, weight: 1 }), /non-finite/);
+  assert.throws(() => updateBeliefInPlace(owned, { x: [1, 2], target: 1, weight: 1 }), /2 dimensions/);
+  assert.deepEqual(owned.mean, before.mean);
+  assert.deepEqual(owned.covariance, before.covariance);
 });
 
 test('contradictory and endlessly repeated choices keep the fit finite', () => {

@@ -211,6 +211,24 @@ export function storeConformance(name: string, make: MakeStore): void {
       await assert.rejects(store.append('no-such-user', [{ kind: 'prompt', text: 'x', at: 1 }]), isNotFound('user'));
     }));
 
+    it('appends events and the profile they made together, or neither', withStore(async ({ store }) => {
+      const { user } = await userWithJob(store, 'Ada', 'job-1');
+      const { user: bob } = await userWithJob(store, 'Bob', 'job-bob');
+      const [a] = await store.saveImages([imageOf('job-1', user.id, 1)]);
+      const [foreign] = await store.saveImages([imageOf('job-bob', bob.id, 1)]);
+      const rating: HistoryEvent = { kind: 'rating', imageId: a!.id, value: 'like', at: 1 };
+      await store.append(user.id, [rating], { profile: profileOf(user.id, 0.4) });
+      assert.deepEqual(await store.history(user.id), [rating]);
+      assert.deepEqual(await store.loadProfile(user.id), profileOf(user.id, 0.4));
+      // A bad event fails the profile too; a bad profile fails the events too.
+      await assert.rejects(store.append(user.id, [{ kind: 'rating', imageId: foreign!.id, value: 'like', at: 2 }], { profile: profileOf(user.id, 0.9) }), isNotFound('image'));
+      await assert.rejects(store.append(user.id, [rating], { profile: { ...profileOf(user.id), vector: [Number.NaN] } }), isInputError('profile.vector'));
+      await assert.rejects(store.append(user.id, [rating], { profile: profileOf(bob.id) }), isInputError('profile.userId'));
+      assert.deepEqual(await store.history(user.id), [rating]);
+      assert.deepEqual(await store.loadProfile(user.id), profileOf(user.id, 0.4));
+      assert.equal(await store.loadProfile(bob.id), undefined);
+    }));
+
     it('saves, loads, replaces and deletes a profile', withStore(async ({ store }) => {
       const { user } = await store.createUser('Ada');
       assert.equal(await store.loadProfile(user.id), undefined);
