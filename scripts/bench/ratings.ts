@@ -3,7 +3,10 @@
 // against a bare Fastify route that only parses the same JSON body, in the same process setup
 // and the same run, rounds interleaved. autocannon drives both. Target: ratio >= 0.3; p99 printed.
 //
-//   npm run bench:ratings -- [--seconds 5] [--connections 10] [--rounds 2] [--users 50] [--images 16] [--json]
+//   npm run bench:ratings -- [--seconds 5] [--warmup 2] [--connections 10] [--rounds 2] [--users 50] [--images 16] [--json]
+//
+// Each server first takes --warmup seconds of the same load, not counted (JIT, caches, the
+// users' first refits), so the rounds measure the steady state.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +21,7 @@ import { buildServer } from '../../gallery/build-server.ts';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     users: { type: 'string', default: '50' },
@@ -26,6 +30,7 @@ const { values } = parseArgs({
   },
 });
 const SECONDS = Number(values.seconds);
+const WARMUP = Number(values.warmup);
 const CONNECTIONS = Number(values.connections);
 const ROUNDS = Number(values.rounds);
 const USERS = Number(values.users);
@@ -74,9 +79,9 @@ const appUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
 let turn = 0;
-async function run(base: string): Promise<{ rps: number; p99: number; p50: number; non2xx: number; errors: number }> {
+async function run(base: string, duration = SECONDS): Promise<{ rps: number; p99: number; p50: number; non2xx: number; errors: number }> {
   const result = await autocannon({
-    url: base, connections: CONNECTIONS, duration: SECONDS, method: 'POST',
+    url: base, connections: CONNECTIONS, duration, method: 'POST',
     headers: { 'content-type': 'application/json' },
     requests: [{
       // Users take turns; each rates another of their images with another value.
@@ -95,6 +100,12 @@ async function run(base: string): Promise<{ rps: number; p99: number; p50: numbe
 }
 
 const rounds: { bare: Awaited<ReturnType<typeof run>>; atelier: Awaited<ReturnType<typeof run>> }[] = [];
+let warmupFailed = 0;
+if (WARMUP > 0) {
+  await run(bareUrl, WARMUP);
+  const w = await run(appUrl, WARMUP);
+  warmupFailed = w.non2xx + w.errors;
+}
 for (let r = 0; r < ROUNDS; r++) {
   const b = await run(bareUrl);
   const a = await run(appUrl);
@@ -120,14 +131,14 @@ const bareRps = mean(rounds.map((r) => r.bare.rps));
 const ourRps = mean(rounds.map((r) => r.atelier.rps));
 const result = {
   benchmark: 'rating-ingestion',
-  seconds: SECONDS, connections: CONNECTIONS, rounds: ROUNDS, users: USERS, imagesPerUser: IMAGES,
+  seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, rounds: ROUNDS, users: USERS, imagesPerUser: IMAGES,
   bareFastifyRequestsPerSecond: Math.round(bareRps),
   atelierRequestsPerSecond: Math.round(ourRps),
   ratio: Number((ourRps / bareRps).toFixed(3)),
   target: 0.3,
   atelierLatencyMs: { p50: Math.max(...rounds.map((r) => r.atelier.p50)), p99: Math.max(...rounds.map((r) => r.atelier.p99)) },
   bareLatencyMs: { p50: Math.max(...rounds.map((r) => r.bare.p50)), p99: Math.max(...rounds.map((r) => r.bare.p99)) },
-  atelierNon2xx: rounds.reduce((s, r) => s + r.atelier.non2xx + r.atelier.errors, 0),
+  atelierNon2xx: warmupFailed + rounds.reduce((s, r) => s + r.atelier.non2xx + r.atelier.errors, 0),
   ratingsStored: history,
   profileEvidence: evidence,
 };
