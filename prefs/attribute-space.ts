@@ -23,8 +23,12 @@ export class AttributeSpace {
   /** t of the average image. */
   readonly center: Float64Array;
   /**
-   * Axes of terms merged into a drawn family that images never carry (a "pink" in the world's
-   * colour family): their weight against the family says nothing until someone names them.
+   * Axes of terms the model's images are never drawn with, in a catalog with a world of its own:
+   * a term merged into a drawn family (a "pink" in the world's colour family), whose weight
+   * against the family says nothing, and the general art terms ("art deco"), which an image
+   * carries only when a prompt names them. Until this user's images carry one or the user
+   * names it, its weight is only borrowed through the population's correlations, so the
+   * profile does not list it (profile.ts).
    */
   readonly undrawn = new Set<number>();
   private readonly index = new Map<string, number>();
@@ -52,6 +56,7 @@ export class AttributeSpace {
         if (!base.includes(m)) this.undrawn.add(m.i);
       }
     }
+    if (defs.some((d) => d.order < 100)) defs.forEach((d, i) => d.order >= 100 && this.undrawn.add(i));
   }
 
   get dim(): number {

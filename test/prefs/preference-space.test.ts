@@ -134,3 +134,25 @@ test('terms merged into a drawn family (pink among the world colours) are not li
   const stated = applyEvent({ ...state, belief: { ...state.belief, mean } }, { kind: 'stated', liked: ['pink'], disliked: [], at: 1 }, ctx).state;
   assert.ok(toProfile(stated, joint).liked.some((l) => l.attribute === 'pink'));
 });
+
+test('general art terms no image of the user carried are not liked on weight borrowed from the population', () => {
+  // A world catalog: art terms are never drawn, so their posterior weight can only come through
+  // the population prior's correlations (the "art deco" a profile once gained after a few choices).
+  const ctx: ProfileContext = { prior: isotropicPrior(2, 1), attributePrior: space.isotropicPrior(), catalog, images: () => undefined };
+  const joint = preferenceSpace(catalog, ctx.prior, ctx.attributePrior);
+  const state = initialState('u', ctx);
+  const mean = Float64Array.from(state.belief.mean);
+  mean[2 + space.axis('art deco')!] = 3;
+  mean[2 + space.axis('collage')!] = 3;
+  mean[2 + space.axis('teal background')!] = 2;
+  const borrowed = { ...state, belief: { ...state.belief, mean } };
+  const liked = toProfile(borrowed, joint).liked.map((l) => l.attribute);
+  assert.ok(liked.includes('teal background'), JSON.stringify(liked));
+  assert.ok(!liked.includes('art deco') && !liked.includes('collage'), JSON.stringify(liked));
+  // Named outright, it counts.
+  const stated = applyEvent(borrowed, { kind: 'stated', liked: ['art deco'], disliked: [], at: 1 }, ctx).state;
+  assert.ok(toProfile(stated, joint).liked.some((l) => l.attribute === 'art deco'));
+  // Without a world (a real model's catalog: every term is drawn from prompts), nothing changes.
+  const general = AttributeCatalog.create({});
+  assert.equal(attributeSpace(general).undrawn.size, 0);
+});
