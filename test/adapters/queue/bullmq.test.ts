@@ -54,6 +54,20 @@ function workerProcess(url: string, options: { prefix: string; name: string }) {
   return { child, next };
 }
 
+/** A worker process takes a job labelled `label` and is SIGKILLed while it runs it; the job's id. */
+async function killedMidJob(queue: BullmqJobQueue<Data, Result>, url: string, options: { prefix: string; name: string }, label: string) {
+  const { child, next } = workerProcess(url, options);
+  try {
+    await next('ready');
+    const started = next('started');
+    const id = await queue.enqueue({ userId: 'alice', data: { label } });
+    assert.equal(await started, `started ${id}`);
+    return id;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
 describe('BullMQ across processes', () => {
   const quick = { lockDurationMs: 1000, stalledIntervalMs: 500 } as const;
 
@@ -61,13 +75,8 @@ describe('BullMQ across processes', () => {
     const url = await ensureRedis();
     const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick };
     const queue = await BullmqJobQueue.open<Data, Result>(options);
-    const { child, next } = workerProcess(url, options);
     try {
-      await next('ready');
-      const started = next('started');
-      const id = await queue.enqueue({ userId: 'alice', data: { label: 'survivor' } });
-      assert.equal(await started, `started ${id}`);
-      child.kill('SIGKILL');
+      const id = await killedMidJob(queue, url, options, 'survivor');
       queue.work(async (job) => ({ label: job.data.label, attempt: job.attempt }));
       const deadline = Date.now() + 15_000;
       let info = await queue.get(id);
@@ -78,7 +87,6 @@ describe('BullMQ across processes', () => {
       assert.equal(info?.state, 'completed');
       assert.deepEqual(info?.result, { label: 'survivor', attempt: 2 });
     } finally {
-      child.kill('SIGKILL');
       await queue.close();
       await dropQueueKeys(url, options.prefix);
     }
@@ -89,13 +97,8 @@ describe('BullMQ across processes', () => {
     // No stall allowed: the first dead worker is one too many.
     const options = { url, prefix: `test-${randomUUID()}`, name: 'q', ...quick, maxStalledCount: 0 };
     const queue = await BullmqJobQueue.open<Data, Result>(options);
-    const { child, next } = workerProcess(url, options);
     try {
-      await next('ready');
-      const started = next('started');
-      const id = await queue.enqueue({ userId: 'alice', data: { label: 'crasher' } });
-      assert.equal(await started, `started ${id}`);
-      child.kill('SIGKILL');
+      const id = await killedMidJob(queue, url, options, 'crasher');
       const ran: string[] = [];
       const lost = new Promise<{ id: string; label: string; error: string }>((resolve) => {
         queue.work(async (job) => {
@@ -108,7 +111,6 @@ describe('BullMQ across processes', () => {
       assert.equal((await queue.get(id))?.state, 'failed');
       assert.deepEqual(ran, [], 'a lost job is not run again');
     } finally {
-      child.kill('SIGKILL');
       await queue.close();
       await dropQueueKeys(url, options.prefix);
     }
