@@ -219,8 +219,9 @@ export class Personalizer {
       let state = await this.refit(userId, events, history, from.strength, from);
       // A reset, a strength edit or an eviction meanwhile: the state in memory stands.
       if (this.refitting.get(userId) !== background || this.states.get(userId) !== background.latest) return;
+      // The refit's state is this function's own: the events since fold into it in place.
       for (const { event, ctx, extraction } of background.since.slice(alreadyRead(events, background.since))) {
-        state = applyEvent(state, event, ctx, extraction).state;
+        state = applyEvent(state, event, ctx, extraction, { inPlace: true }).state;
       }
       this.remember({ ...state, strength: background.latest.strength });
     })().catch(() => {}).finally(() => {
