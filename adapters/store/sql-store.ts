@@ -9,6 +9,7 @@ import {
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../../prefs/history.ts';
 import { hashApiKey, newApiKey, sameHash } from './api-keys.ts';
 import { LruCache } from './lru-cache.ts';
+import { decodeProfile, encodeProfile } from './profile-codec.ts';
 import type { Row, SqlDriver, SqlExecutor } from './sql-driver.ts';
 import { check, checkEvent, checkId, checkName, checkNewImage, checkProfile, isId, RATING_VALUES } from './validate.ts';
 
@@ -30,7 +31,7 @@ function toImage(r: Row): StoredImage {
     file: { sha256: r.sha256 as string, path: r.file_path as string, thumbPath: r.thumb_path as string, bytes: Number(r.bytes) },
     params: JSON.parse(r.params as string),
     rewrittenPrompt: r.rewritten_prompt as string,
-    profile: r.profile === null ? null : JSON.parse(r.profile as string),
+    profile: r.profile === null ? null : decodeProfile(r.profile as string),
     scores: JSON.parse(r.scores as string),
     embedding: JSON.parse(r.embedding as string),
     attributes: JSON.parse(r.attributes as string),
@@ -182,7 +183,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
           `INSERT INTO images (id, job_id, user_id, seed, sha256, file_path, thumb_path, bytes, prompt, prompt_search, rewritten_prompt, params, profile, scores, embedding, attributes, explanation, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, seed) DO NOTHING`,
           [randomUUID(), img.jobId, img.userId, img.seed, img.file.sha256, img.file.path, img.file.thumbPath, img.file.bytes, img.params.prompt,
-            img.params.prompt.toLowerCase(), img.rewrittenPrompt, JSON.stringify(img.params), img.profile && JSON.stringify(img.profile), JSON.stringify(img.scores),
+            img.params.prompt.toLowerCase(), img.rewrittenPrompt, JSON.stringify(img.params), img.profile && encodeProfile(img.profile), JSON.stringify(img.scores),
             JSON.stringify(img.embedding), JSON.stringify(img.attributes), img.explanation ?? null, Date.now()],
         );
         const [row] = await tx.all(`SELECT ${IMAGE_COLUMNS} FROM images WHERE job_id = ? AND seed = ?`, [img.jobId, img.seed]);
@@ -299,7 +300,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
   async loadProfile(userId: string): Promise<Profile | undefined> {
     if (!isId(userId)) return undefined;
     const [row] = await this.db.all('SELECT profile FROM profiles WHERE user_id = ?', [userId]);
-    return row && (JSON.parse(row.profile as string) as Profile);
+    return row && decodeProfile(row.profile as string);
   }
 
   async saveProfile(profile: Profile): Promise<void> {
@@ -318,8 +319,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
 /** A profile checked and serialized for the profiles table. */
 function profileRow(profile: Profile): { userId: string; json: string } {
   checkProfile(profile);
-  const { userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt } = profile;
-  return { userId, json: JSON.stringify({ userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt }) };
+  return { userId: profile.userId, json: encodeProfile(profile) };
 }
 
 async function writeProfile(tx: SqlExecutor, row: { userId: string; json: string }): Promise<void> {

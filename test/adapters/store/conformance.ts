@@ -244,6 +244,18 @@ export function storeConformance(name: string, make: MakeStore): void {
       assert.equal(await store.loadProfile(user.id), undefined);
     }));
 
+    it('keeps profile vectors exactly, as float64 at rest', withStore(async ({ store, query }) => {
+      const { user } = await store.createUser('Ada');
+      const awkward = [0.1 + 0.2, -0, 5e-324, -1.7976931348623157e308, 1 / 3, Math.PI * 1e-12];
+      const exact = { ...profileOf(user.id), vector: awkward, attributeVector: awkward.map((x) => -x) };
+      await store.saveProfile(exact);
+      assert.deepEqual(await store.loadProfile(user.id), exact);
+      assert.ok(Object.is((await store.loadProfile(user.id))!.vector[1], -0));
+      // At rest the vectors are float64 in base64, not decimal text.
+      const [row] = await query('SELECT profile FROM profiles');
+      assert.doesNotMatch(String(row!.profile), /0\.30000000000000004/);
+    }));
+
     it('pages the gallery newest first, filtered by rating and prompt text', withStore(async ({ store }) => {
       const { user } = await userWithJob(store, 'Ada', 'job-1');
       const prompts = ['a Red circle', 'a bold tile', 'red 100% stripes', 'a green 1000 star', 'RED_triangle, ÉTÉ'];

