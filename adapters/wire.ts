@@ -18,6 +18,7 @@ import type { DiffusionBackend } from '../pipeline/ports.ts';
 import type { AtelierConfig } from './config.ts';
 import { LlmAttributeExtractor } from './huggingface/llm-attributes.ts';
 import { PromptTokenizer } from './onnx/tokenizer.ts';
+import { BeliefThread } from './refit/belief-thread.ts';
 import { RefitThread } from './refit/refit-thread.ts';
 import { remoteBackendSettings, remoteExtractorSettings } from './huggingface/from-env.ts';
 import { RemoteTextToImage } from './huggingface/text-to-image.ts';
@@ -133,16 +134,18 @@ export async function loadServiceRuntime(
   const extractor = remoteExtractorFromEnv(env, log);
   const embedder = await loadEmbedder({ modelDir: embedderDir(config.modelDir), log });
   const base = createPersonalizer({ embedder, priorPaths: [resolve(config.dataDir, PRIOR_FILE)], ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
-  // Full refits on a thread of their own, with a catalog from the same vocabulary as base's.
+  // Full refits on a thread of their own, with a catalog from the same vocabulary as base's;
+  // online updates' arithmetic on another (a long refit must not hold up a rating).
   const refitter = new RefitThread({ world: packVocabulary(config.modelDir) });
-  const personalizer = new Personalizer({ ...base.deps, refitter, ...(options.freshProfiles && { cacheSize: 0 }) });
+  const updater = new BeliefThread();
+  const personalizer = new Personalizer({ ...base.deps, refitter, updater, ...(options.freshProfiles && { cacheSize: 0 }) });
   if (remote || !options.generate) {
     const tokenizer = remote ? undefined : PromptTokenizer.fromFolder(resolve(config.modelDir ?? DEFAULT_MODEL_DIR, 'tokenizer'));
     const limits: PromptLimits = remote ?? { maxTokens: tokenizer!.maxLength, countTokens: (text) => tokenizer!.tokenize(text).tokenCount };
     return {
       ...(remote && options.generate && { backend: remote }), limits, personalizer,
       release: async () => {
-        await refitter.close();
+        await Promise.all([refitter.close(), updater.close()]);
         await embedder.release();
       },
     };
@@ -152,7 +155,7 @@ export async function loadServiceRuntime(
   return {
     backend, limits: backend, personalizer,
     release: async () => {
-      await refitter.close();
+      await Promise.all([refitter.close(), updater.close()]);
       await model.release();
       await embedder.release();
     },

@@ -3,10 +3,11 @@
 // every request for milliseconds. The thread starts at the first refit, and again after a
 // crash. It gets one refit at a time: the next is chosen when it answers, so one a request
 // waits for (a user's first) goes before the background ones queued meanwhile.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RefitRequest, Refitter } from '../../pipeline/ports.ts';
 import type { WorldVocabularyLike } from '../../prefs/attributes.ts';
 import type { PreferenceState } from '../../prefs/profile.ts';
+import { startWorker } from './worker-entry.ts';
 
 interface Pending {
   readonly request: RefitRequest;
@@ -24,14 +25,6 @@ export interface RefitMessage {
 export type RefitReply =
   | { readonly state: PreferenceState }
   | { readonly error: { name: string; message: string; field?: string; accepted?: string } };
-
-const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './refit-worker.ts' : './refit-worker.js', import.meta.url);
-
-/** The worker's entry module. TypeScript goes through tsx: a worker does not inherit its loader. */
-function entryCode(): string {
-  if (!ENTRY.pathname.endsWith('.ts')) return `await import(${JSON.stringify(ENTRY.href)});`;
-  return `import { tsImport } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};\nawait tsImport(${JSON.stringify(ENTRY.href)}, import.meta.url);`;
-}
 
 export class RefitThread implements Refitter {
   private worker: Worker | undefined;
@@ -95,7 +88,7 @@ export class RefitThread implements Refitter {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(entryCode())}`), { workerData: { world: this.options.world } });
+    const worker = startWorker('refit-worker', { workerData: { world: this.options.world } });
     worker.unref();
     this.sent = new WeakMap();
     worker.on('message', (reply: RefitReply) => {
