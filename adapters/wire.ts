@@ -97,7 +97,7 @@ export { WebhookPolicy, WebhookUrlError } from './webhooks/address-policy.ts';
 export { WebhookSender, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, type WebhookTarget } from './webhooks/webhook-sender.ts';
 export { serveGenerations, jobEndPayload } from './generation-worker.ts';
 export { transcodeImage } from './files/transcode.ts';
-export { LIMITS as GENERATION_LIMITS, validateGenerationRequest } from '../pipeline/generate-job.ts';
+export { validateGenerationRequest } from '../pipeline/generate-job.ts';
 export { FeedbackLoop } from '../pipeline/feedback.ts';
 export { fitPopulationPriors, NotEnoughHistoryError, PRIOR_FILE } from '../pipeline/population.ts';
 

@@ -1,7 +1,7 @@
 // POST /v1/generations and /v1/generations/batch. Ranges here are the static ones; the prompt's
 // token budget depends on the model and is checked by validateGenerationRequest before enqueueing.
 import { Type } from '@sinclair/typebox';
-import { GENERATION_LIMITS as LIMITS } from '../../adapters/wire.ts';
+import { LIMITS } from '../../pipeline/generate-job.ts';
 import { Id, strict } from './common.ts';
 
 /** Items per batch request; more means more requests (fairness keeps other users moving). */
