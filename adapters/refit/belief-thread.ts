@@ -17,11 +17,11 @@ export const RING = 64;
 /**
  * Int32 slots of the control block: requests sent, requests done, then per ring slot the
  * belief's id, the messages posted before the request (the adopt must be taken in first) and
- * the answer.
+ * the answer (PENDING until the thread writes it; each request waits on its own answer).
  */
 export const CONTROL = { sent: 0, done: 1, slots: 2, slotSize: 3, size: 2 + 3 * RING } as const;
 /** What the thread answers for a request. */
-export const STATUS = { ok: 0, notFinite: 1, unknown: 2 } as const;
+export const STATUS = { pending: -1, ok: 0, notFinite: 1, unknown: 2 } as const;
 
 /** A belief's buffer: mean (D), covariance (D x D), then the observation: x (D), weight, target. */
 export const beliefLength = (d: number) => d + d * d + d + 2;
@@ -118,7 +118,7 @@ export class BeliefThread implements BeliefUpdater {
   private async send(h: Handle, o: Observation): Promise<void> {
     const t = h.thread;
     const c = t.control;
-    while (t === this.thread && t.sent - Atomics.load(c, CONTROL.done) >= RING) await this.answered(t, Atomics.load(c, CONTROL.done));
+    while (t === this.thread && t.sent - Atomics.load(c, CONTROL.done) >= RING) await this.answered(t, CONTROL.done, Atomics.load(c, CONTROL.done));
     if (t !== this.thread) throw new Error('belief thread: the thread that held this belief has stopped');
     h.x.set(o.x);
     h.params[0] = o.weight;
@@ -127,18 +127,19 @@ export class BeliefThread implements BeliefUpdater {
     const slot = CONTROL.slots + (index % RING) * CONTROL.slotSize;
     Atomics.store(c, slot, h.id);
     Atomics.store(c, slot + 1, t.posted);
+    Atomics.store(c, slot + 2, STATUS.pending);
     Atomics.store(c, CONTROL.sent, t.sent);
     Atomics.notify(c, CONTROL.sent);
-    while (Atomics.load(c, CONTROL.done) <= index) await this.answered(t, Atomics.load(c, CONTROL.done));
+    await this.answered(t, slot + 2, STATUS.pending);
     const status = Atomics.load(c, slot + 2);
     if (status === STATUS.notFinite) throw new Error('online update produced non-finite values; the belief was left as it was');
     if (status !== STATUS.ok) throw new Error('belief thread: not a belief it holds');
   }
 
-  /** Resolves when the done count moves from `done`; rejects if the thread stops first. */
-  private answered(t: Thread, done: number): Promise<void> {
+  /** Resolves when control[index] is no longer `value`; rejects if the thread stops first. */
+  private answered(t: Thread, index: number, value: number): Promise<void> {
     if (t !== this.thread) return Promise.reject(new Error('belief thread: the thread that held this belief has stopped'));
-    const wait = Atomics.waitAsync(t.control, CONTROL.done, done);
+    const wait = Atomics.waitAsync(t.control, index, value);
     if (!wait.async) return Promise.resolve();
     t.worker.ref(); // an update in flight keeps the process up
     return new Promise<void>((resolve, reject) => {

@@ -42,6 +42,7 @@ for (let index = 0; ; index++) {
     }
   }
   Atomics.store(c, slot + 2, status);
+  Atomics.notify(c, slot + 2);
   Atomics.store(c, CONTROL.done, index + 1);
-  Atomics.notify(c, CONTROL.done);
+  Atomics.notify(c, CONTROL.done); // for a sender waiting for a free slot
 }
