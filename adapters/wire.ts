@@ -18,7 +18,6 @@ import type { DiffusionBackend } from '../pipeline/ports.ts';
 import type { AtelierConfig } from './config.ts';
 import { LlmAttributeExtractor } from './huggingface/llm-attributes.ts';
 import { PromptTokenizer } from './onnx/tokenizer.ts';
-import { BeliefThread } from './refit/belief-thread.ts';
 import { RefitThread } from './refit/refit-thread.ts';
 import { remoteBackendSettings, remoteExtractorSettings } from './huggingface/from-env.ts';
 import { RemoteTextToImage } from './huggingface/text-to-image.ts';
@@ -134,18 +133,16 @@ export async function loadServiceRuntime(
   const extractor = remoteExtractorFromEnv(env, log);
   const embedder = await loadEmbedder({ modelDir: embedderDir(config.modelDir), log });
   const base = createPersonalizer({ embedder, priorPaths: [resolve(config.dataDir, PRIOR_FILE)], ...(config.modelDir && { modelDir: config.modelDir }), ...(extractor && { extractor }) });
-  // Full refits on a thread of their own, with a catalog from the same vocabulary as base's;
-  // online updates' arithmetic on another (a long refit must not hold up a rating).
+  // Full refits on a thread of their own, with a catalog from the same vocabulary as base's.
   const refitter = new RefitThread({ world: packVocabulary(config.modelDir) });
-  const updater = new BeliefThread();
-  const personalizer = new Personalizer({ ...base.deps, refitter, updater, ...(options.freshProfiles && { cacheSize: 0 }) });
+  const personalizer = new Personalizer({ ...base.deps, refitter, ...(options.freshProfiles && { cacheSize: 0 }) });
   if (remote || !options.generate) {
     const tokenizer = remote ? undefined : PromptTokenizer.fromFolder(resolve(config.modelDir ?? DEFAULT_MODEL_DIR, 'tokenizer'));
     const limits: PromptLimits = remote ?? { maxTokens: tokenizer!.maxLength, countTokens: (text) => tokenizer!.tokenize(text).tokenCount };
     return {
       ...(remote && options.generate && { backend: remote }), limits, personalizer,
       release: async () => {
-        await Promise.all([refitter.close(), updater.close()]);
+        await refitter.close();
         await embedder.release();
       },
     };
@@ -155,7 +152,7 @@ export async function loadServiceRuntime(
   return {
     backend, limits: backend, personalizer,
     release: async () => {
-      await Promise.all([refitter.close(), updater.close()]);
+      await refitter.close();
       await model.release();
       await embedder.release();
     },

@@ -8,11 +8,11 @@ import type { AttributeExtractor, Embedder, Extraction, RgbImage, TokenCounter }
 import { nextPair, type ProposedPair } from '../prefs/onboarding.ts';
 import { preferenceSpace, type ImageFeatures, type PreferenceSpace } from '../prefs/preference-space.ts';
 import type { PopulationPrior } from '../prefs/prior.ts';
-import { applyEvent, applyEventWith, extractComments, judgements, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
+import { applyEvent, extractComments, judgements, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
 import type { PersonalizationDefaults } from './diffusion/model.ts';
-import { StoreNotFoundError, type BeliefUpdater, type HistoryStore, type Refitter } from './ports.ts';
+import { StoreNotFoundError, type HistoryStore, type Refitter } from './ports.ts';
 
 export interface PersonalizerDeps {
   readonly catalog: AttributeCatalog;
@@ -26,8 +26,6 @@ export interface PersonalizerDeps {
   readonly cacheSize?: number;
   /** Where full refits run (a worker thread: adapters/refit/); without one, on this thread. */
   readonly refitter?: Refitter;
-  /** Where online updates' arithmetic runs (a worker thread: adapters/refit/); without one, on this thread. */
-  readonly updater?: BeliefUpdater;
 }
 
 export interface PromptPlan {
@@ -80,8 +78,6 @@ export class Personalizer {
   private readonly states = new Map<string, PreferenceState>();
   private readonly refitting = new Map<string, BackgroundRefit>();
   private readonly running = new Set<Promise<void>>();
-  /** Users whose belief an updater is writing into: readers wait for it. */
-  private readonly updating = new Map<string, Promise<unknown>>();
   private tagTexts: Promise<{ family: string; text: string; embedding: number[] }[]> | undefined;
 
   private priors: { image: PopulationPrior; attributes?: PopulationPrior };
@@ -102,7 +98,6 @@ export class Personalizer {
   setPriors(priors: { image: PopulationPrior; attributes?: PopulationPrior }): void {
     if (priors.image.dim !== this.priors.image.dim) throw new RangeError(`image prior has ${priors.image.dim} dimensions, the embedder ${this.priors.image.dim}`);
     this.priors = priors;
-    for (const state of this.states.values()) this.deps.updater?.release(state.belief);
     this.states.clear();
     this.refitting.clear(); // refits under the old priors must not land
   }
@@ -128,22 +123,15 @@ export class Personalizer {
   }
 
   private remember(state: PreferenceState): void {
-    const replaced = this.states.get(state.userId);
-    if (replaced && replaced.belief !== state.belief) this.deps.updater?.release(replaced.belief);
     this.states.delete(state.userId);
     this.states.set(state.userId, state);
     // A state's covariance is (D + A)^2 numbers: 0.2 MB for the pack, 2.9 MB for CLIP ViT-B's 512.
     const limit = this.deps.cacheSize ?? Math.max(16, Math.floor(CACHE_BYTES / (8 * state.belief.dim ** 2)));
-    while (this.states.size > limit) {
-      const [userId, evicted] = this.states.entries().next().value!;
-      this.states.delete(userId);
-      this.deps.updater?.release(evicted.belief);
-    }
+    while (this.states.size > limit) this.states.delete(this.states.keys().next().value!);
   }
 
   /** The user's state: cached, or refit from the whole stored history. */
   async state(userId: string, history: HistoryStore): Promise<PreferenceState> {
-    await this.updating.get(userId)?.catch(() => {});
     const cached = this.states.get(userId);
     if (cached) return cached;
     const events = await this.liveHistory(userId, history);
@@ -184,8 +172,7 @@ export class Personalizer {
    * Folds new events, not yet stored, into the user's state by online update, and hands the new
    * profile to `store`, which must store the events and that profile together (HistoryStore
    * append with a profile). The cached state is updated in place (no D x D allocation per
-   * event), on the updater's thread when there is one (readers of the user's state wait for
-   * it); if folding or storing fails, it is dropped and rebuilt from the stored history on
+   * event); if folding or storing fails, it is dropped and rebuilt from the stored history on
    * next use, so memory never holds an event the store lacks. When a full refit is due
    * (refitDue) it runs in the background, off the request path (on the refitter's thread when
    * there is one); the events folded in meanwhile are folded into its result again.
@@ -199,23 +186,10 @@ export class Personalizer {
       // As the store would answer: an image that is not the user's is not found (not bad input).
       const missing = events.flatMap(imagesOf).find((id) => !ctx.images(id));
       if (missing !== undefined) throw new StoreNotFoundError('image', missing);
-      const updater = this.deps.updater;
-      if (updater && !updater.holds(state.belief)) {
-        state = { ...state, belief: updater.adopt(state.belief) };
-        this.remember(state);
-      }
       for (const event of events) {
         const text = textOf(event);
         const extraction = text?.trim() ? await this.deps.extractor.extract(text) : undefined;
-        if (updater) {
-          const pending = applyEventWith(state, event, ctx, extraction, (belief, o) => updater.update(belief, o));
-          this.updating.set(userId, pending);
-          state = (await pending.finally(() => {
-            if (this.updating.get(userId) === pending) this.updating.delete(userId);
-          })).state;
-        } else {
-          state = applyEvent(state, event, ctx, extraction, { inPlace: true }).state;
-        }
+        state = applyEvent(state, event, ctx, extraction, { inPlace: true }).state;
         folded.push({ event, ctx, ...(extraction && { extraction }) });
       }
       this.remember(state);
@@ -276,8 +250,6 @@ export class Personalizer {
   }
 
   forget(userId: string): void {
-    const state = this.states.get(userId);
-    if (state) this.deps.updater?.release(state.belief);
     this.states.delete(userId);
     this.refitting.delete(userId);
   }

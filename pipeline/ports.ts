@@ -8,7 +8,6 @@ import { FieldError } from '../prefs/errors.ts';
 import type { HistoryEvent, ImageFacts, Profile, RatingValue } from '../prefs/history.ts';
 import type { Extraction } from '../prefs/ports.ts';
 import type { PreferenceState, ProfileContext } from '../prefs/profile.ts';
-import type { GaussianBelief, Observation } from '../prefs/bradley-terry.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Job queue. Data and results travel as JSON (BullMQ stores them in Redis).
@@ -303,21 +302,5 @@ export interface RefitRequest {
 /** Runs `refit` with the personalizer's catalog somewhere that does not block the event loop. */
 export interface Refitter {
   refit(request: RefitRequest): Promise<PreferenceState>;
-  close(): Promise<void>;
-}
-
-/**
- * Runs an online update's O(D^2) arithmetic (prefs/bradley-terry.ts's updateBeliefInPlace)
- * somewhere that does not block the event loop. It works on beliefs it holds a copy of, shared
- * with where it runs: `adopt` makes one, `update` writes into it in place, `release` lets go.
- */
-export interface BeliefUpdater {
-  /** A copy of `belief` this updater can update. */
-  adopt(belief: GaussianBelief): GaussianBelief;
-  /** Whether `belief` came from `adopt` and may be updated (not released, its thread alive). */
-  holds(belief: GaussianBelief): boolean;
-  /** Rejects, leaving the belief as it was, if the update would not be finite or `belief` is not held. */
-  update(belief: GaussianBelief, observation: Observation): Promise<void>;
-  release(belief: GaussianBelief): void;
   close(): Promise<void>;
 }

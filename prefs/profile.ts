@@ -144,27 +144,11 @@ export function applyEvent(state: PreferenceState, event: HistoryEvent, ctx: Pro
   let belief = state.belief;
   if (d.obs && options.inPlace) updateBeliefInPlace(belief, d.obs);
   else if (d.obs) belief = updateBelief(belief, d.obs);
-  return folded(state, d, belief, event);
-}
-
-/** The state after a digested event, given the belief with its observation in. */
-function folded(state: PreferenceState, d: ReturnType<typeof digest>, belief: GaussianBelief, event: HistoryEvent): ApplyResult {
   const at = Number.isFinite(event.at) ? Math.max(state.updatedAt, event.at) : state.updatedAt;
   return {
     state: { ...state, belief, stats: foldStats(state.stats, d), evidence: state.evidence + (d.obs ? 1 : 0), sinceRefit: state.sinceRefit + (d.obs ? 1 : 0), updatedAt: at },
     ignored: d.ignored,
   };
-}
-
-/**
- * applyEvent, with the belief update done by `update` (in place, on `state.belief`): for an
- * update that runs elsewhere (pipeline/ports.ts's BeliefUpdater). If `update` rejects, the
- * state is as it was.
- */
-export async function applyEventWith(state: PreferenceState, event: HistoryEvent, ctx: ProfileContext, extraction: Extraction | undefined, update: (belief: GaussianBelief, o: Observation) => Promise<void>): Promise<ApplyResult> {
-  const d = digest(event, ctx, extraction);
-  if (d.obs) await update(state.belief, d.obs);
-  return folded(state, d, state.belief, event);
 }
 
 export interface RefitResult {

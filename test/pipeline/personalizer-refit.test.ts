@@ -1,18 +1,16 @@
 // Background refits: the ratings that arrive while one runs are folded into its result (none
 // is lost, none counted twice), and a reset meanwhile stands. The refitter here holds each
 // refit until told, so the test decides what arrives meanwhile; the fit itself is prefs' own.
-// Each runs twice: online updates on this thread, and on the belief thread (adapters/refit/).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { BeliefThread } from '../../adapters/refit/belief-thread.ts';
+import { after, before, test } from 'node:test';
 import { DiskImageFiles } from '../../adapters/store/image-files.ts';
 import { openSqliteStore } from '../../adapters/store/sqlite.ts';
 import { FeedbackLoop } from '../../pipeline/feedback.ts';
 import { Personalizer } from '../../pipeline/personalizer.ts';
-import type { BeliefUpdater, RefitRequest, Refitter } from '../../pipeline/ports.ts';
+import type { RefitRequest, Refitter } from '../../pipeline/ports.ts';
 import { AttributeCatalog } from '../../prefs/attributes.ts';
 import type { HistoryEvent } from '../../prefs/history.ts';
 import { LocalAttributeExtractor } from '../../prefs/local-extractor.ts';
@@ -60,17 +58,12 @@ async function refitStarted(refitter: HeldRefitter): Promise<void> {
   assert.equal(refitter.held.length, 1);
 }
 
-for (const where of ['on this thread', 'on the belief thread'] as const) describe(`online updates ${where}`, () => {
-let updater: BeliefUpdater | undefined;
-before(() => void (updater = where === 'on the belief thread' ? new BeliefThread() : undefined));
-after(() => updater?.close());
-
 async function setUp(name: string) {
   const refitter = new HeldRefitter();
-  const personalizer = new Personalizer({ catalog, prior, extractor: new LocalAttributeExtractor(catalog), refitter, ...(updater && { updater }) });
+  const personalizer = new Personalizer({ catalog, prior, extractor: new LocalAttributeExtractor(catalog), refitter });
   const feedback = new FeedbackLoop({ history: store, images: store, personalizer });
   const { user } = await store.createUser(name);
-  const jobId = `job-${name}-${updater ? "thread" : "here"}`;
+  const jobId = `job-${name}`;
   await store.createJob({ id: jobId, userId: user.id, request: { prompt: 'a shape' } });
   const r = mulberry32(name.length);
   const params = { prompt: 'a shape', negativePrompt: '', steps: 4, guidance: 4, width: 8, height: 8, scheduler: 'ddim', model: 'test' };
@@ -161,5 +154,4 @@ test('keeps in memory only what the store kept: a batch that fails to fold or to
   assert.equal(state.evidence, 3);
   assert.deepEqual(state.belief, expected.belief);
   assert.equal((await store.loadProfile(userId))?.evidence, 3);
-});
 });
