@@ -2,6 +2,8 @@
 // into the user's profile at once, so the user's next job reads the new profile.
 import { PrefsInputError } from '../prefs/errors.ts';
 import type { HistoryEvent, Profile, WeightedAttribute } from '../prefs/history.ts';
+import { onboardingSet } from '../prefs/onboarding-set.ts';
+import type { GenerationRequest } from './generate-job.ts';
 import type { Personalizer } from './personalizer.ts';
 import type { HistoryStore, ImageStore } from './ports.ts';
 
@@ -16,6 +18,9 @@ export interface ProfileEdit {
   readonly disliked?: readonly WeightedAttribute[];
   readonly strength?: number;
 }
+
+/** The seed of the service's own onboarding set (FeedbackLoop.onboardingPool without a seed). */
+const SERVICE_ONBOARDING_SEED = 1;
 
 /** Pairs are drawn from this many of the user's latest images. */
 const PAIR_POOL = 64;
@@ -74,6 +79,22 @@ export class FeedbackLoop {
     this.deps.personalizer.forget(userId);
     const profile = await this.profile(userId);
     return profile;
+  }
+
+  /**
+   * The generation jobs of an onboarding pool, the images nextPair then proposes pairs from: one
+   * image per prompt of the designed onboarding set (prefs/onboarding-set.ts), so that every
+   * style value of the catalog is there to be chosen; personalization off (the pool is what the
+   * profile learns from); seeds seed, seed + 1, ... Without a seed, the service's own set
+   * (ViPer's fixed onboarding set): everyone judges the same images, so the population prior is
+   * fitted on choices between the very images a new user is asked about, and (the same prompts
+   * and seeds make the same images) they can be copied rather than generated again.
+   */
+  onboardingPool(o: { count: number; seed?: number; steps?: number }): GenerationRequest[] {
+    const seed = o.seed ?? SERVICE_ONBOARDING_SEED;
+    return onboardingSet(this.deps.personalizer.catalog, o.count, seed).map((image, i) => ({
+      prompt: image.prompt, n: 1, seed: seed + i, personalization: 0, ...(o.steps !== undefined && { steps: o.steps }),
+    }));
   }
 
   /** The most informative pair of the user's own images to judge next, Midjourney-style. */

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MODEL_DIR } from '../../adapters/wire.ts';
 import { mulberry32 } from '../world/prng.ts';
 import { judgeAccuracy, openBenchWorld } from './bench-world.ts';
-import { runCommunity, runUser, type UserRun, type ProtocolOptions } from './personalization-protocol.ts';
+import { makeOnboardingPool, runCommunity, runUser, type UserRun, type ProtocolOptions } from './personalization-protocol.ts';
 import { writeReport } from './personalization-report.ts';
 import { summarize, type PersonalizationSummary } from './personalization-summary.ts';
 import { makeUsers, tasteFactors } from './simulated-users.ts';
@@ -64,17 +64,19 @@ export async function runPersonalizationBench(options: Partial<PersonalizationBe
     // Drawn from a stream of their own, so they are the same whatever --users says.
     const rc = mulberry32((o.seed * 1_000_003 + 17) >>> 0);
     const community = o.population ? makeUsers(o.population, factors, o.idiosyncrasy, rc, { dislikeShare: o.dislikeShare, dislikePenalty: o.dislikePenalty }) : [];
+    // The service's onboarding set, which every user (community or measured) onboards on.
+    const pool = await makeOnboardingPool(world, o);
     let fitted: { users: number; judgements: number } | undefined;
     if (community.length) {
       const t = performance.now();
-      fitted = await runCommunity(world, community, o);
+      fitted = await runCommunity(world, community, pool, o);
       log(`population prior fitted on ${fitted.users} community users (${fitted.judgements} choices) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     // 4. Each user through the product.
     const runs: UserRun[] = [];
     const t0 = performance.now();
     for (const user of users) {
-      runs.push(await runUser(world, user, o));
+      runs.push(await runUser(world, user, pool, o));
       const done = runs.flatMap((x) => x.comparisons).filter((c) => c.variant === 'all');
       log(`user ${runs.length}/${users.length}: win rate so far ${(100 * done.reduce((s, c) => s + c.score, 0) / done.length).toFixed(1)}%, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
@@ -83,7 +85,7 @@ export async function runPersonalizationBench(options: Partial<PersonalizationBe
       setup: {
         model: world.model.name, trained_steps: world.model.trainedSteps, users: o.users, prompts: o.prompts, pool: o.pool, seed: o.seed,
         steps: o.steps ?? world.deps.backend.defaults.steps, judge_samples: o.judgeSamples, temperature: o.temperature, idiosyncrasy: o.idiosyncrasy,
-        dislike_share: o.dislikeShare, dislike_penalty: o.dislikePenalty, taste_factors: 4, onboarding: 'pairwise choices proposed by FeedbackLoop.nextPair',
+        dislike_share: o.dislikeShare, dislike_penalty: o.dislikePenalty, taste_factors: 4, onboarding: 'pairwise choices proposed by FeedbackLoop.nextPair on the service\'s onboarding set (FeedbackLoop.onboardingPool, every style value shown)',
         base: 'personalization 0, one candidate, same seed', ci: 'percentile bootstrap over users, 2000 resamples',
         prior: fitted
           ? `fitted by the product (pipeline/population.ts, as npm run prior:fit) on ${fitted.users} other simulated users of the same population, ${o.communityChoices} onboarding choices each (${fitted.judgements} in all)`

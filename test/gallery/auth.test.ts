@@ -22,6 +22,7 @@ const USER_ROUTES: [string, string, object?][] = [
   ['POST', '/v1/images/abc/rating', { value: 'like' }],
   ['POST', '/v1/choices', { winner: 'a', loser: 'b' }],
   ['GET', '/v1/onboarding/next-pair'],
+  ['GET', '/v1/onboarding/set'],
   ['GET', '/v1/profile'],
   ['PUT', '/v1/profile', { strength: 0.5 }],
   ['DELETE', '/v1/profile'],

@@ -157,3 +157,35 @@ it('cancels a queued job, records it, and reports it by webhook', async () => {
   assert.equal((await h.app.inject({ method: 'DELETE', url: `/v1/jobs/${slowId}`, headers: bob.auth })).statusCode, 200);
   await eventually('the running job to stop', async () => ((await h.services.queue.get(slowId))?.state === 'cancelled' ? true : undefined));
 });
+
+it('builds an onboarding pool from the designed set: every style value shown, then pairs proposed from it', async () => {
+  const cy = await h.createUser('cy');
+  const get = async (url: string) => h.app.inject({ method: 'GET', url, headers: cy.auth });
+  const set = await get('/v1/onboarding/set?count=16&seed=11');
+  assert.equal(set.statusCode, 200, set.body);
+  const { items } = set.json() as { items: { prompt: string; n: number; seed: number; personalization: number }[] };
+  assert.equal(items.length, 16);
+  assert.deepEqual((await get('/v1/onboarding/set?count=16&seed=11')).json(), { items }, 'a seed reproduces its set');
+  const service = (await get('/v1/onboarding/set')).json();
+  assert.equal(service.items.length, 16);
+  assert.notDeepEqual(service, { items }, 'another seed, another set');
+  const dee = await h.createUser('dee');
+  assert.deepEqual((await h.app.inject({ method: 'GET', url: '/v1/onboarding/set', headers: dee.auth })).json(), service, "without a seed, the service's set: the same for everyone");
+  assert.ok(items.every((it) => it.n === 1 && it.personalization === 0));
+  for (const value of ['red', 'orange', 'yellow', 'green', 'blue', 'purple', 'plain', 'striped', 'checkered', 'outlined', 'white', 'charcoal', 'sand', 'teal', 'even light', 'from the left', 'from above', 'spotlight']) {
+    assert.ok(items.some((it) => it.prompt.includes(value)), value);
+  }
+  assert.equal((await get('/v1/onboarding/set?count=1')).statusCode, 400);
+  // A client queues it as is, then asks which two to compare.
+  const batch = await h.app.inject({ method: 'POST', url: '/v1/generations/batch', headers: cy.auth, payload: { items: items.map((it) => ({ ...it, steps: 4 })) } });
+  assert.equal(batch.statusCode, 202, batch.body);
+  const ids = batch.json().job_ids as string[];
+  await eventually('the onboarding pool', async () => {
+    const states = await Promise.all(ids.map(async (id) => (await get(`/v1/jobs/${id}`)).json().state));
+    return states.every((s) => s === 'completed') ? true : undefined;
+  }, 60_000);
+  const pool = new Set(((await get('/v1/images?limit=100')).json().images as { id: string }[]).map((i) => i.id));
+  assert.equal(pool.size, 16);
+  const pair = (await get('/v1/onboarding/next-pair')).json();
+  assert.ok(pool.has(pair.a.id) && pool.has(pair.b.id) && pair.a.id !== pair.b.id);
+});

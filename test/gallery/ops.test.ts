@@ -39,7 +39,7 @@ describe('health, metrics and docs', () => {
     for (const route of [
       'POST /v1/generations', 'POST /v1/generations/batch', 'GET /v1/jobs/{id}', 'DELETE /v1/jobs/{id}', 'GET /v1/jobs/{id}/events',
       'GET /v1/images', 'GET /v1/images/{id}', 'GET /v1/images/{id}/file', 'POST /v1/images/{id}/rating', 'POST /v1/choices',
-      'GET /v1/onboarding/next-pair', 'GET /v1/profile', 'PUT /v1/profile', 'DELETE /v1/profile', 'POST /v1/users', 'GET /healthz', 'GET /readyz', 'GET /metrics',
+      'GET /v1/onboarding/next-pair', 'GET /v1/onboarding/set', 'GET /v1/profile', 'PUT /v1/profile', 'DELETE /v1/profile', 'POST /v1/users', 'GET /healthz', 'GET /readyz', 'GET /metrics',
     ]) assert.ok(routes.includes(route), route);
     const gen = doc.paths['/v1/generations'].post;
     assert.equal(gen.requestBody.content['application/json'].schema.additionalProperties, false);

@@ -1,4 +1,4 @@
-// Pairwise choices and the onboarding question "which of these two?".
+// Pairwise choices, the onboarding question "which of these two?" and the images to ask it about.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FeedbackLoop } from '../../../pipeline/feedback.ts';
 import type { ImageStore } from '../../../pipeline/ports.ts';
@@ -6,7 +6,7 @@ import type { FeedbackLanes } from '../../feedback-lanes.ts';
 import { HttpError } from '../../http-errors.ts';
 import type { AppMetrics } from '../../metrics.ts';
 import { authedErrors, bearer } from '../../schemas/common.ts';
-import { ChoiceBody, Chosen, NextPair } from '../../schemas/feedback.ts';
+import { ChoiceBody, Chosen, NextPair, OnboardingSet, OnboardingSetQuery } from '../../schemas/feedback.ts';
 import { imageSummary, profileView } from '../../views.ts';
 
 export interface FeedbackRoutesDeps {
@@ -25,6 +25,13 @@ const feedback: FastifyPluginAsyncTypebox<FeedbackRoutesDeps> = async (fastify, 
     const profile = await deps.lanes.record(request.user.id, { kind: 'choice', winner, loser, at: Date.now() });
     deps.metrics.ratings.inc({ kind: 'choice' });
     return { winner, loser, profile: profileView(profile) };
+  });
+
+  fastify.get('/onboarding/set', {
+    schema: { tags: ['images'], summary: 'The generations of a designed onboarding pool, to queue as a batch', security: bearer, querystring: OnboardingSetQuery, response: { 200: OnboardingSet, ...authedErrors() } },
+  }, async (request) => {
+    const { count = 16, seed } = request.query;
+    return { items: deps.feedback.onboardingPool({ count, ...(seed !== undefined && { seed }) }) };
   });
 
   fastify.get('/onboarding/next-pair', {

@@ -8,6 +8,7 @@ import {
   browserSkipReason, imagesLoaded, openGallerySession, overflowsSideways, recordedStatuses, recordJobStatuses, screenshot, signIn, unlabelledControls, waitForCount,
   type GallerySession,
 } from '../../support/web-gallery.ts';
+import { vocabulary } from '../../../scripts/world/vocabulary.ts';
 
 const skip = browserSkipReason();
 const PROMPT = 'a red striped circle, on a teal background';
@@ -173,5 +174,23 @@ describe('web gallery: teach it your taste', { skip }, () => {
     await page.getByRole('button', { name: 'Yes, reset' }).click();
     await page.getByRole('status').filter({ hasText: 'Profile reset' }).waitFor();
     assert.equal(await page.locator('.chip-box [data-attribute]').count(), 0, 'no chips after a reset');
+  });
+
+  test('onboarding from nothing: a new user makes the onboarding set, then chooses between its images', async () => {
+    const newcomer = await session.atelier.createUser('bo');
+    const fresh = await session.page();
+    await signIn(fresh, newcomer);
+    await fresh.goto(`${session.atelier.url}/#/onboarding`);
+    await fresh.getByRole('heading', { name: 'Which do you prefer?' }).waitFor();
+    assert.deepEqual(await unlabelledControls(fresh), []);
+    await fresh.getByRole('button', { name: 'Make my onboarding set' }).click();
+    await imagesLoaded(fresh.locator('.pair'), 2);
+    await fresh.keyboard.press('ArrowRight');
+    await fresh.locator('.counter').filter({ hasText: '1 chosen this session' }).waitFor();
+    // The pool is the service's set: 16 images, every background of the world among them.
+    const list = await (await fetch(`${session.atelier.url}/v1/images?limit=100`, { headers: { authorization: `Bearer ${newcomer}` } })).json() as { images: { prompt: string }[] };
+    assert.equal(list.images.length, 16);
+    const backgrounds = new Set(list.images.map((im) => /on an? (\w+) background/.exec(im.prompt)?.[1]));
+    assert.deepEqual([...backgrounds].sort(), [...vocabulary.families.background!.values].sort());
   });
 });

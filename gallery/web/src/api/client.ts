@@ -1,7 +1,8 @@
 // The browser's side of the HTTP API: every call carries the Bearer key, and every failure
 // becomes an ApiError with the status and the server's own message, so screens can show it.
 import type {
-  ChoiceBody, GenerationBody, ImageDetail, ImageList, ImageListQuery, JobAccepted, JobView, OnboardingPair, ProfileBody, ProfileView, RatingBody,
+  BatchAccepted, ChoiceBody, GenerationBody, ImageDetail, ImageList, ImageListQuery, JobAccepted, JobView, OnboardingPair, OnboardingSet, ProfileBody,
+  ProfileView, RatingBody,
 } from './types.ts';
 
 export class ApiError extends Error {
@@ -114,6 +115,15 @@ export class ApiClient {
 
   choose(body: ChoiceBody): Promise<unknown> {
     return this.json('POST', '/v1/choices', body);
+  }
+
+  /** The service's onboarding set: generations whose images together show every style value. */
+  onboardingSet(signal?: AbortSignal): Promise<OnboardingSet> {
+    return this.json('GET', '/v1/onboarding/set', undefined, signal);
+  }
+
+  generateBatch(items: GenerationBody[]): Promise<BatchAccepted> {
+    return this.json('POST', '/v1/generations/batch', { items });
   }
 
   nextPair(signal?: AbortSignal): Promise<OnboardingPair> {

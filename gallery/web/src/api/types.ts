@@ -23,6 +23,8 @@ export type RatingBody = Static<typeof Images.RatingBody>;
 
 export type ChoiceBody = Static<typeof Feedback.ChoiceBody>;
 export type OnboardingPair = Static<typeof Feedback.NextPair>;
+export type OnboardingSet = Static<typeof Feedback.OnboardingSet>;
+export type BatchAccepted = Static<typeof Generations.BatchAccepted>;
 
 export type ProfileView = Static<typeof Profile.ProfileView>;
 export type ProfileBody = Static<typeof Profile.ProfileEdit>;

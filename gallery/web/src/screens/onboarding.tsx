@@ -1,5 +1,7 @@
 // "Which do you prefer?": the service proposes the pair it would learn most from; the user
-// picks with a click or the left/right arrow keys, and the profile is refitted at once.
+// picks with a click or the left/right arrow keys, and the profile is refitted at once. A new
+// user without images first queues the service's onboarding set (GET /v1/onboarding/set, then
+// a batch): images that together show every style value, so every value can be chosen.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { OnboardingPair } from '../api/types.ts';
 import { useClient } from '../api/session.ts';
@@ -28,6 +30,27 @@ export function OnboardingScreen() {
   }, [client]);
 
   useEffect(() => void load(), [load]);
+
+  const [making, setMaking] = useState<string | null>(null);
+  const makeSet = useCallback(async () => {
+    setError(null);
+    try {
+      setMaking('Queueing your onboarding set…');
+      const { items } = await client.onboardingSet();
+      const { job_ids: ids } = await client.generateBatch(items);
+      for (let left = ids.length; left > 0;) {
+        setMaking(`Generating your onboarding set: ${ids.length - left} of ${ids.length} images done…`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const states = await Promise.all(ids.map((id) => client.job(id).then((job) => job.state)));
+        left = states.filter((s) => s === 'queued' || s === 'running').length;
+      }
+      setMaking(null);
+      await load();
+    } catch (err) {
+      setMaking(null);
+      setError((err as Error).message);
+    }
+  }, [client, load]);
 
   const a = pair?.a ?? null;
   const b = pair?.b ?? null;
@@ -66,7 +89,14 @@ export function OnboardingScreen() {
         {chosen > 0 && ` ${chosen} chosen this session.`}
       </p>
       {error && <p class="error" role="alert">{error}</p>}
-      {!busy && !error && (!a || !b) && <p class="empty">Generate at least two images first: the pairs come from your own images.</p>}
+      {!busy && !error && (!a || !b) && (
+        <div class="empty">
+          <p>The pairs come from your own images. Start with the onboarding set: 16 images that together show every style, personalization off.</p>
+          {making
+            ? <p role="status" aria-live="polite">{making}</p>
+            : <button type="button" onClick={() => void makeSet()}>Make my onboarding set</button>}
+        </div>
+      )}
       {a && b && (
         <>
           <p class="hint">Press ← for the left one, → for the right one, or click an image.</p>
