@@ -38,11 +38,11 @@ export function OnboardingScreen() {
       setMaking('Queueing your onboarding set…');
       const { items } = await client.onboardingSet();
       const { job_ids: ids } = await client.generateBatch(items);
-      for (let left = ids.length; left > 0;) {
-        setMaking(`Generating your onboarding set: ${ids.length - left} of ${ids.length} images done…`);
+      for (let pending = ids; pending.length > 0;) {
+        setMaking(`Generating your onboarding set: ${ids.length - pending.length} of ${ids.length} images done…`);
         await new Promise((resolve) => setTimeout(resolve, 500));
-        const states = await Promise.all(ids.map((id) => client.job(id).then((job) => job.state)));
-        left = states.filter((s) => s === 'queued' || s === 'running').length;
+        const states = await Promise.all(pending.map((id) => client.job(id).then((job) => job.state)));
+        pending = pending.filter((_, i) => states[i] === 'queued' || states[i] === 'running');
       }
       setMaking(null);
       await load();
