@@ -183,6 +183,7 @@ describe('web gallery: teach it your taste', { skip }, () => {
     await fresh.goto(`${session.atelier.url}/#/onboarding`);
     await fresh.getByRole('heading', { name: 'Which do you prefer?' }).waitFor();
     assert.deepEqual(await unlabelledControls(fresh), []);
+    await screenshot(fresh, 'onboarding-empty');
     await fresh.getByRole('button', { name: 'Make my onboarding set' }).click();
     await imagesLoaded(fresh.locator('.pair'), 2);
     await fresh.keyboard.press('ArrowRight');
