@@ -25,7 +25,12 @@ const SERVICE_ONBOARDING_SEED = 1;
 /** Pairs are drawn from this many of the user's latest images. */
 const PAIR_POOL = 64;
 
+/** Onboarding sets kept designed (by count and seed): the service's own is asked for by every new user. */
+const DESIGNS_KEPT = 32;
+
 export class FeedbackLoop {
+  private readonly designs = new Map<string, ReturnType<typeof onboardingSet>>();
+
   constructor(private readonly deps: FeedbackDeps) {}
 
   /** Stores the events and the profile they make in one transaction (all or nothing) and returns the profile. */
@@ -92,7 +97,12 @@ export class FeedbackLoop {
    */
   onboardingPool(o: { count: number; seed?: number; steps?: number }): GenerationRequest[] {
     const seed = o.seed ?? SERVICE_ONBOARDING_SEED;
-    return onboardingSet(this.deps.personalizer.catalog, o.count, seed).map((image, i) => ({
+    const key = `${o.count}/${seed}`;
+    const set = this.designs.get(key) ?? onboardingSet(this.deps.personalizer.catalog, o.count, seed);
+    this.designs.delete(key);
+    this.designs.set(key, set);
+    if (this.designs.size > DESIGNS_KEPT) this.designs.delete(this.designs.keys().next().value!);
+    return set.map((image, i) => ({
       prompt: image.prompt, n: 1, seed: seed + i, personalization: 0, ...(o.steps !== undefined && { steps: o.steps }),
     }));
   }

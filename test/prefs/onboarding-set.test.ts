@@ -43,6 +43,20 @@ test('a seed reproduces its set and another seed relabels it', () => {
   assert.notDeepEqual(onboardingSet(catalog, 12, 9).map((im) => im.prompt), onboardingSet(catalog, 12, 10).map((im) => im.prompt));
 });
 
+test('the largest set the service serves (64) on the art catalog (12 families) is balanced too', () => {
+  const art = AttributeCatalog.create();
+  const set = onboardingSet(art, 64, 3);
+  const families = new Map<string, Map<string, number>>();
+  for (const im of set) for (const d of im.attributes) families.set(d.family, new Map(families.get(d.family) ?? []).set(d.id, (families.get(d.family)?.get(d.id) ?? 0) + 1));
+  assert.equal(families.size, 12);
+  for (const [family, counts] of families) {
+    const size = art.attributes.filter((d) => d.exclusive && d.family === family).length;
+    assert.equal(counts.size, size, `${family}: every value shown`);
+    assert.ok(Math.max(...counts.values()) - Math.min(...counts.values()) <= 1, `${family}: ${[...counts.values()]}`);
+  }
+  assert.equal(new Set(set.map((im) => im.prompt)).size, 64, 'no two images alike');
+});
+
 test('without a world the set covers the exclusive art families; a count under 2 is refused', () => {
   const art = AttributeCatalog.create();
   const set = onboardingSet(art, 8, 1);
