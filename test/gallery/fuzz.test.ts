@@ -106,6 +106,8 @@ function requests(): fc.Arbitrary<Req> {
       .map(([i, body]) => ({ method: 'POST', url: `/v1/images/${i}/rating`, body })),
     fc.record({ winner: maybe(id), loser: maybe(id) }, { requiredKeys: [] }).map((body) => ({ method: 'POST', url: '/v1/choices', body })),
     fc.constant({ method: 'GET', url: '/v1/onboarding/next-pair' }),
+    fc.record({ count: fc.oneof(fc.integer({ min: -3, max: 70 }), fc.string({ maxLength: 5 })), seed: fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 })) }, { requiredKeys: [] })
+      .map((q) => ({ method: 'GET', url: `/v1/onboarding/set?${new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString()}` })),
     fc.constant({ method: 'GET', url: '/v1/profile' }),
     fc.record({ liked: maybe(fc.array(attribute, { maxLength: 4 })), disliked: maybe(fc.array(attribute, { maxLength: 4 })), strength: maybe(fc.double({ min: -1, max: 2 })) }, { requiredKeys: [] })
       .map((body) => ({ method: 'PUT', url: '/v1/profile', body })),
