@@ -4,6 +4,7 @@
 // a batch): images that together show every style value, so every value can be chosen.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { OnboardingPair } from '../api/types.ts';
+import { watchJob } from '../api/job-events.ts';
 import { useClient } from '../api/session.ts';
 import { AuthImage } from '../components/auth-image.tsx';
 
@@ -32,25 +33,27 @@ export function OnboardingScreen() {
   useEffect(() => void load(), [load]);
 
   const [making, setMaking] = useState<string | null>(null);
+  const [unmounted] = useState(() => new AbortController());
+  useEffect(() => () => unmounted.abort(), [unmounted]);
   const makeSet = useCallback(async () => {
     setError(null);
     try {
       setMaking('Queueing your onboarding set…');
       const { items } = await client.onboardingSet();
       const { job_ids: ids } = await client.generateBatch(items);
-      for (let pending = ids; pending.length > 0;) {
-        setMaking(`Generating your onboarding set: ${ids.length - pending.length} of ${ids.length} images done…`);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        const states = await Promise.all(pending.map((id) => client.job(id).then((job) => job.state)));
-        pending = pending.filter((_, i) => states[i] === 'queued' || states[i] === 'running');
+      // The jobs run in the order queued: follow their event streams one after another.
+      for (const [done, id] of ids.entries()) {
+        setMaking(`Generating your onboarding set: ${done} of ${ids.length} images done…`);
+        await watchJob(client, id, () => {}, unmounted.signal);
       }
       setMaking(null);
       await load();
     } catch (err) {
+      if (unmounted.signal.aborted) return;
       setMaking(null);
       setError((err as Error).message);
     }
-  }, [client, load]);
+  }, [client, load, unmounted]);
 
   const a = pair?.a ?? null;
   const b = pair?.b ?? null;
