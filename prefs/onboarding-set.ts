@@ -31,11 +31,12 @@ export function onboardingSet(catalog: AttributeCatalog, count: number, seed: nu
   const families = styleFamilies(catalog);
   if (!families.length) throw new PrefsInputError('catalog', 'a catalog with at least one exclusive style family', 0);
   const rng = seededRng(seed);
+  const sizes = families.map((values) => values.length);
   let best: number[][] | undefined;
   let bestScore = Infinity;
   for (let r = 0; r < RESTARTS; r++) {
-    const design = improve(families.map((values) => balancedColumn(values.length, count, rng)), families.map((v) => v.length));
-    const s = imbalance(design, families.map((v) => v.length));
+    const design = improve(sizes.map((m) => balancedColumn(m, count, rng)), sizes);
+    const s = imbalance(design, sizes);
     if (s < bestScore) [best, bestScore] = [design, s];
   }
   const subject = catalog.subjects.at(-1) ?? 'picture';

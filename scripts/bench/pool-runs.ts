@@ -17,14 +17,12 @@ if (positionals.length === 0) {
 const byK = new Map<number, number[][]>();
 for (const dir of positionals) {
   const { comparisons } = JSON.parse(readFileSync(join(dir, 'personalization.json'), 'utf8')) as { comparisons: Comparison[] };
-  const users = new Map<string, number[]>();
-  for (const c of comparisons) {
-    if (c.variant !== 'all') continue;
-    const key = `${c.k}/${c.user}`;
-    users.set(key, [...(users.get(key) ?? []), c.score]);
-    if (!byK.has(c.k)) byK.set(c.k, []);
+  const users = new Map<number, Map<number, number[]>>(); // k -> user -> scores
+  for (const c of comparisons.filter((x) => x.variant === 'all')) {
+    const atK = users.get(c.k) ?? users.set(c.k, new Map()).get(c.k)!;
+    atK.set(c.user, [...(atK.get(c.user) ?? []), c.score]);
   }
-  for (const [key, scores] of users) byK.get(Number(key.split('/')[0]))!.push(scores);
+  for (const [k, atK] of users) byK.set(k, [...(byK.get(k) ?? []), ...atK.values()]);
 }
 const pooled = Object.fromEntries([...byK].sort(([a], [b]) => a - b).map(([k, users]) => [k, winRate(users)]));
 if (values.json) console.log(JSON.stringify({ runs: positionals.length, win_rate: pooled }, null, 2));
