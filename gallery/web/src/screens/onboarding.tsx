@@ -63,8 +63,9 @@ export function OnboardingScreen() {
     setBusy(true);
     try {
       await client.choose({ winner: winner.id, loser: loser.id });
-      setChosen((c) => c + 1);
+      // Counted once the new profile is read: the counter never shows the choice without it.
       await load();
+      setChosen((c) => c + 1);
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);
