@@ -22,8 +22,13 @@ export function infoFromSpec<D, R>(s: JobSpec): JobInfo<D, R> {
   return { id: s.id, userId: s.userId, data: s.data as D, priority: s.priority, state: 'queued', attempts: 0, enqueuedAt: s.enqueuedAt };
 }
 
-/** undefined once the job is past its retention (BullMQ evicts lazily). */
-export async function jobInfo<D, R>(job: Job<Envelope, R>, retentionMs: number, position: (id: string) => Promise<number>): Promise<JobInfo<D, R> | undefined> {
+/**
+ * undefined once the job is past its retention (BullMQ evicts lazily). `reload` reads the job
+ * again: a snapshot taken just before the job finished has no finishedOn and no reason yet,
+ * while its state, read after, is finished (it would read as expired, and a cancelled job lose
+ * its attempts and reason).
+ */
+export async function jobInfo<D, R>(job: Job<Envelope, R>, retentionMs: number, position: (id: string) => Promise<number>, reload?: () => Promise<Job<Envelope, R> | undefined>): Promise<JobInfo<D, R> | undefined> {
   const raw = await job.getState();
   if (raw === 'unknown') return undefined;
   const failure = job.failedReason ?? '';
@@ -31,6 +36,10 @@ export async function jobInfo<D, R>(job: Job<Envelope, R>, retentionMs: number, 
   const state: JobState =
     raw === 'active' ? 'running' : raw === 'completed' ? 'completed' : raw === 'failed' ? (cancelled ? 'cancelled' : 'failed') : 'queued';
   const finished = state === 'completed' || state === 'failed' || state === 'cancelled';
+  if (finished && job.finishedOn === undefined && reload) {
+    const again = await reload();
+    return again && jobInfo<D, R>(again, retentionMs, position);
+  }
   if (finished && Date.now() - (job.finishedOn ?? 0) >= retentionMs) return undefined;
   const progress = job.progress as Partial<JobProgress> | number;
   return {

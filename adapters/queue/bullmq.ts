@@ -113,7 +113,7 @@ export class BullmqJobQueue<D, R> implements JobQueue<D, R> {
     const spec = await this.admission.spec(id);
     const job = await this.queue.getJob(id);
     if (job) {
-      const info = await jobInfo<D, R>(job, this.settings.retentionMs, (jobId) => this.position(jobId));
+      const info = await jobInfo<D, R>(job, this.settings.retentionMs, (jobId) => this.position(jobId), () => this.queue.getJob(id));
       if (info) return info; // else removed (by a cancel) or expired since getJob: the record below tells
     } else if (spec) {
       return { ...infoFromSpec<D, R>(spec), state: 'queued', position: await this.position(id) };
