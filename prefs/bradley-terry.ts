@@ -7,6 +7,7 @@
 // x = phi(img) - center and a soft target in [0, 1]. The posterior over w is kept as a
 // Gaussian N(mean, covariance): the mean is the profile's w_u, the covariance tells
 // onboarding where the fit is unsure.
+import { covarianceWork } from './kernels/covariance.ts';
 import { choleskyInverse, choleskyRobust, choleskySolve, dot, isFiniteArray, matVec, type Mat, type Vec } from './linalg.ts';
 
 export interface Observation {
@@ -156,9 +157,13 @@ export function updateBelief(belief: GaussianBelief, o: Observation): GaussianBe
  */
 export function updateBeliefInPlace(belief: GaussianBelief, o: Observation): void {
   const d = belief.dim;
-  const cov = belief.covariance;
   if (o.x.length !== d) throw new RangeError(`observation has ${o.x.length} dimensions; the belief ${d}`);
-  const sx = covarianceTimes(cov, d, o.x);
+  // The two O(D^2) loops, S x and the downdate, are the whole cost of an update: on the SIMD
+  // kernel (kernels/covariance.ts), which gives the same numbers as the JavaScript loops.
+  const work = covarianceWork(belief.covariance, d);
+  const sparse = toSparse(o.x);
+  // S x over x's non-zero coordinates when it has few (a choice differs in a few attributes).
+  const sx = sparse.index.length > d / 2 ? work.times(o.x) : sparseTimes(belief.covariance, d, sparse);
   let q = 0;
   let z0 = 0;
   for (let i = 0; i < d; i++) {
@@ -184,46 +189,12 @@ export function updateBeliefInPlace(belief: GaussianBelief, o: Observation): voi
   if (!Number.isFinite(s) || !Number.isFinite(k) || !isFiniteArray(sx)) throw new Error('online update produced non-finite values; the belief was left as it was');
   const mean = belief.mean;
   for (let i = 0; i < d; i++) mean[i] = mean[i]! + s * sx[i]!;
-  for (let i = 0; i < d; i++) {
-    const row = i * d;
-    const ki = k * sx[i]!;
-    if (ki === 0) continue;
-    // Unrolled by four (a quarter fewer loop checks): this loop and the product below are the
-    // whole cost of an online update, O(D^2).
-    let j = 0;
-    for (; j + 3 < d; j += 4) {
-      cov[row + j] = cov[row + j]! - ki * sx[j]!;
-      cov[row + j + 1] = cov[row + j + 1]! - ki * sx[j + 1]!;
-      cov[row + j + 2] = cov[row + j + 2]! - ki * sx[j + 2]!;
-      cov[row + j + 3] = cov[row + j + 3]! - ki * sx[j + 3]!;
-    }
-    for (; j < d; j++) cov[row + j] = cov[row + j]! - ki * sx[j]!;
-  }
+  work.downdate(sx, k);
 }
 
-/** S x, over x's non-zero coordinates when it has few (a choice differs in a few attributes). */
-function covarianceTimes(cov: Mat, d: number, x: ArrayLike<number>): Float64Array {
+function sparseTimes(cov: Mat, d: number, x: Sparse): Float64Array {
   const sx = new Float64Array(d);
-  const sparse = toSparse(x);
-  if (sparse.index.length > d / 2) {
-    const dense = Float64Array.from(x);
-    for (let i = 0; i < d; i++) {
-      const row = i * d;
-      // Four partial sums: one sum would wait on the previous addition at every step.
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s0 += cov[row + j]! * dense[j]!;
-        s1 += cov[row + j + 1]! * dense[j + 1]!;
-        s2 += cov[row + j + 2]! * dense[j + 2]!;
-        s3 += cov[row + j + 3]! * dense[j + 3]!;
-      }
-      for (; j < d; j++) s0 += cov[row + j]! * dense[j]!;
-      sx[i] = (s0 + s1) + (s2 + s3);
-    }
-  } else {
-    for (let i = 0; i < d; i++) sx[i] = sparseDot(cov.subarray(i * d, (i + 1) * d), sparse);
-  }
+  for (let i = 0; i < d; i++) sx[i] = sparseDot(cov.subarray(i * d, (i + 1) * d), x);
   return sx;
 }
 

@@ -10,8 +10,9 @@
 //   joint:...+onboarding       the product's default: embedding and attributes in one model
 //                              (prefs/preference-space.ts), pairs picked in that space
 // and, as a ceiling, the oracle: the simulation's true features and prior, exact Bayes. Plus
-// the p99 online profile update for a user with 1,000 events and the rerank time for 16
-// candidates (embedding excluded).
+// the p99 online profile update for a user with 1,000 events (and the in-place update on each
+// covariance kernel, SIMD and JavaScript, side by side) and the rerank time for 16 candidates
+// (embedding excluded).
 //   npm run bench:prefs -- [--json] [--users 100] [--seed 1] [--idiosyncrasy 0.3]
 //
 // The population: a user's utility over the 18 style values is u = F c / 2 + s e: 4 taste
@@ -33,6 +34,7 @@ import { attributeSpace } from '../../prefs/attribute-space.ts';
 import { Personalizer } from '../../pipeline/personalizer.ts';
 import { nextPair } from '../../prefs/onboarding.ts';
 import { applyEvent, initialState } from '../../prefs/profile.ts';
+import { covarianceKernel, useCovarianceKernel } from '../../prefs/kernels/covariance.ts';
 import { rerank } from '../../prefs/rerank.ts';
 import { mulberry32, pick, type Rng } from '../world/prng.ts';
 import { render } from '../world/render.ts';
@@ -68,6 +70,8 @@ export interface PrefsBenchSummary {
   readonly update_p99_ms: number;
   readonly update_p50_ms: number;
   readonly rerank_ms: number;
+  /** In-place updates (the service's) on each covariance kernel, the same events. */
+  readonly update_in_place_p50_ms: { readonly js: number; readonly wasm: number; readonly js_over_wasm: number };
   readonly setup: Record<string, unknown>;
 }
 
@@ -217,6 +221,17 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
   const accuracy = methods[DEFAULT_METHOD]!;
   // 4. Online update of a profile with 1,000 events: choices and ratings of known images.
   const update = timeUpdates(prior, trainPool, o.updateEvents, r);
+  // 4b. The same in-place updates (as the service folds a rating) on each covariance kernel, one
+  // event stream: prefs/kernels/covariance.ts, the SIMD kernel against its JavaScript twin.
+  const chosen = covarianceKernel();
+  const kernels = Object.fromEntries((['js', 'wasm'] as const).map((kind) => {
+    useCovarianceKernel(kind);
+    try {
+      return [kind, timeUpdates(prior, trainPool, o.updateEvents, mulberry32(o.seed + 7), { inPlace: true })];
+    } finally {
+      useCovarianceKernel(chosen);
+    }
+  }));
   // 5. Rerank 16 candidates (embeddings computed beforehand, as the job does).
   const [promptEmbedding] = await embedder.embedTexts(['a red striped circle, on a teal background']);
   const candidates = testPool.slice(0, 16).map((img) => ({ id: img.id, embedding: img.phi }));
@@ -236,6 +251,7 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
       'prior beats per-user at <= 4 choices': ['1', '2', '4'].every((n) => withPrior[n]! > perUser[n]!),
     },
     update_p99_ms: round(update.p99, 4), update_p50_ms: round(update.p50, 4), rerank_ms: round(rerankMs, 4),
+    update_in_place_p50_ms: { js: round(kernels.js!.p50, 4), wasm: round(kernels.wasm!.p50, 4), js_over_wasm: round(kernels.js!.p50 / kernels.wasm!.p50, 2) },
     setup: {
       dim, default_method: DEFAULT_METHOD, test_users: o.testUsers, train_users: o.trainUsers, train_choices_per_user: o.trainChoices,
       pool_images: o.poolSize, held_out_pairs_per_user: o.heldOutPairs, prior_rank: prior.basis.length, prior_basis_sd: prior.basis.map((b) => round(Math.hypot(...b), 2)),
@@ -245,7 +261,7 @@ export async function runPrefsBench(embedder: Embedder, options: PrefsBenchOptio
 }
 
 /** Online updates of a user who already has `events` events: each timed update meets a long history. */
-function timeUpdates(prior: PopulationPrior, pool: Img[], events: number, r: Rng): { p50: number; p99: number } {
+function timeUpdates(prior: PopulationPrior, pool: Img[], events: number, r: Rng, options: { inPlace?: boolean } = {}): { p50: number; p99: number } {
   const catalog = AttributeCatalog.create({ world: vocabulary });
   const facts = new Map<string, ImageFacts>(pool.map((img) => [img.id, {
     id: img.id, embedding: img.phi, prompt: '',
@@ -262,7 +278,7 @@ function timeUpdates(prior: PopulationPrior, pool: Img[], events: number, r: Rng
       ? { kind: 'rating' as const, imageId: a.id, value: r() < 0.5 ? ('like' as const) : ('dislike' as const), at: i }
       : { kind: 'choice' as const, winner: a.id, loser: b.id, at: i };
     const t = performance.now();
-    state = applyEvent(state, event, ctx).state;
+    state = applyEvent(state, event, ctx, undefined, options).state;
     if (i >= events) times.push(performance.now() - t);
   }
   return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
@@ -285,6 +301,8 @@ async function main(): Promise<void> {
   console.log(`${'choices:'.padEnd(38)}${CHOICE_COUNTS.map((n) => String(n).padStart(6)).join('')}`);
   for (const [m, acc] of [...Object.entries(summary.methods), ['(ceiling) oracle', summary.ceiling] as const]) console.log(`${m.padEnd(38)}${CHOICE_COUNTS.map((n) => (100 * acc[String(n)]!).toFixed(1).padStart(6)).join('')}`);
   console.log(`update p99 ${summary.update_p99_ms} ms, rerank(16) ${summary.rerank_ms} ms`);
+  const k = summary.update_in_place_p50_ms;
+  console.log(`in-place update p50: JavaScript loops ${k.js} ms, SIMD kernel ${k.wasm} ms (${k.js_over_wasm}x)`);
   for (const [t, ok] of Object.entries(summary.targets)) console.log(`${ok ? 'PASS' : 'FAIL'} ${t}`);
 }
 
