@@ -13,7 +13,8 @@ import { decodeProfile, encodeProfile } from './profile-codec.ts';
 import type { Row, SqlDriver, SqlExecutor } from './sql-driver.ts';
 import { check, checkEvent, checkId, checkName, checkNewImage, checkProfile, isId, RATING_VALUES } from './validate.ts';
 
-const IMAGE_COLUMNS = 'seq, id, job_id, user_id, seed, sha256, file_path, thumb_path, bytes, rewritten_prompt, params, profile, scores, embedding, attributes, explanation, rating, created_at';
+/** An image row with its latest rating (ratings: one narrow row per rated image). */
+const SELECT_IMAGES = 'SELECT seq, id, job_id, user_id, seed, sha256, file_path, thumb_path, bytes, rewritten_prompt, params, profile, scores, embedding, attributes, explanation, ratings.value AS rating, created_at FROM images LEFT JOIN ratings ON ratings.image_id = images.id';
 
 function toRating(text: unknown): RatingValue | undefined {
   if (text === null || text === undefined) return undefined;
@@ -186,7 +187,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
             img.params.prompt.toLowerCase(), img.rewrittenPrompt, JSON.stringify(img.params), img.profile && encodeProfile(img.profile), JSON.stringify(img.scores),
             JSON.stringify(img.embedding), JSON.stringify(img.attributes), img.explanation ?? null, Date.now()],
         );
-        const [row] = await tx.all(`SELECT ${IMAGE_COLUMNS} FROM images WHERE job_id = ? AND seed = ?`, [img.jobId, img.seed]);
+        const [row] = await tx.all(`${SELECT_IMAGES} WHERE job_id = ? AND seed = ?`, [img.jobId, img.seed]);
         saved.push(toImage(row!));
       }
       return saved;
@@ -195,7 +196,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
 
   async getImage(userId: string, id: string): Promise<StoredImage | undefined> {
     if (!isId(userId) || !isId(id)) return undefined;
-    const [row] = await this.db.all(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = ? AND user_id = ?`, [id, userId]);
+    const [row] = await this.db.all(`${SELECT_IMAGES} WHERE id = ? AND user_id = ?`, [id, userId]);
     return row && toImage(row);
   }
 
@@ -206,10 +207,10 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
     check(query.rating === undefined || (RATING_VALUES as readonly unknown[]).includes(query.rating), 'rating', "'like', 'dislike' or 1..5", query.rating);
     check(query.text === undefined || (typeof query.text === 'string' && query.text.length <= 500 && !query.text.includes('\u0000')), 'text', 'at most 500 characters', query.text);
     if (!isId(userId)) return { images: [] };
-    let sql = `SELECT ${IMAGE_COLUMNS} FROM images WHERE user_id = ?`;
+    let sql = `${SELECT_IMAGES} WHERE user_id = ?`;
     const params: unknown[] = [userId];
     if (query.cursor !== undefined) (sql += ' AND seq < ?', params.push(Number(query.cursor)));
-    if (query.rating !== undefined) (sql += ' AND rating = ?', params.push(String(query.rating)));
+    if (query.rating !== undefined) (sql += ' AND ratings.value = ?', params.push(String(query.rating)));
     if (query.text) (sql += " AND prompt_search LIKE ? ESCAPE '\\'", params.push(`%${query.text.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`));
     const rows = await this.db.all(`${sql} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
     const images = rows.slice(0, limit).map(toImage);
@@ -218,7 +219,7 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
 
   async jobImages(userId: string, jobId: string): Promise<StoredImage[]> {
     if (!isId(userId) || !isId(jobId)) return [];
-    return (await this.db.all(`SELECT ${IMAGE_COLUMNS} FROM images WHERE job_id = ? AND user_id = ? ORDER BY seq`, [jobId, userId])).map(toImage);
+    return (await this.db.all(`${SELECT_IMAGES} WHERE job_id = ? AND user_id = ? ORDER BY seq`, [jobId, userId])).map(toImage);
   }
 
   // --- history and profiles --------------------------------------------------------------------
@@ -236,9 +237,10 @@ export class SqlStore implements UserStore, ImageStore, HistoryStore {
       for (const e of rows) {
         const [image, loser] = imageRefs(e);
         if (e.kind === 'rating') {
-          // The gallery filters on the latest rating, kept on the image (no join per page); the
-          // update finds the image only if it is the user's, so it is the ownership check too.
-          if ((await tx.run('UPDATE images SET rating = ? WHERE id = ? AND user_id = ?', [String(e.value), e.imageId, userId])) === 0) {
+          // The image's latest rating, for the gallery's filter; the insert finds the image only
+          // if it is the user's, so it is the ownership check too.
+          if ((await tx.run('INSERT INTO ratings (image_id, value, rated_at) SELECT id, ?, ? FROM images WHERE id = ? AND user_id = ? ON CONFLICT (image_id) DO UPDATE SET value = excluded.value, rated_at = excluded.rated_at',
+            [String(e.value), e.at, e.imageId, userId])) === 0) {
             throw new StoreNotFoundError('image', e.imageId);
           }
         } else {
