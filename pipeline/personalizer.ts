@@ -9,6 +9,7 @@ import { nextPair, type ProposedPair } from '../prefs/onboarding.ts';
 import { preferenceSpace, type ImageFeatures, type PreferenceSpace } from '../prefs/preference-space.ts';
 import type { PopulationPrior } from '../prefs/prior.ts';
 import { applyEvent, extractComments, judgements, refit, refitDue, toProfile, withStrength, type PreferenceState, type ProfileContext } from '../prefs/profile.ts';
+import { residentCovariance } from '../prefs/kernels/covariance.ts';
 import { rerank, type ScoredCandidate } from '../prefs/rerank.ts';
 import { rewritePrompt, type RewriteExplanation } from '../prefs/rewrite.ts';
 import type { PersonalizationDefaults } from './diffusion/model.ts';
@@ -122,12 +123,20 @@ export class Personalizer {
     return { prior: this.priors.image, attributePrior: this.priors.attributes, catalog: this.deps.catalog, images: (id) => facts.get(id) };
   }
 
-  private remember(state: PreferenceState): void {
+  /**
+   * Caches the state, its covariance moved into the update kernel's memory (updated there in
+   * place, with no copy per event: prefs/kernels/covariance.ts); returns the cached state.
+   */
+  private remember(given: PreferenceState): PreferenceState {
+    const { belief } = given;
+    const covariance = residentCovariance(belief.covariance, belief.dim);
+    const state = covariance === belief.covariance ? given : { ...given, belief: { ...belief, covariance } };
     this.states.delete(state.userId);
     this.states.set(state.userId, state);
     // A state's covariance is (D + A)^2 numbers: 0.2 MB for the pack, 2.9 MB for CLIP ViT-B's 512.
     const limit = this.deps.cacheSize ?? Math.max(16, Math.floor(CACHE_BYTES / (8 * state.belief.dim ** 2)));
     while (this.states.size > limit) this.states.delete(this.states.keys().next().value!);
+    return state;
   }
 
   /** The user's state: cached, or refit from the whole stored history. */
@@ -140,8 +149,7 @@ export class Personalizer {
     // Another call may have cached (and updated) a state while this one read the store.
     const raced = this.states.get(userId);
     if (raced) return raced;
-    this.remember(state);
-    return state;
+    return this.remember(state);
   }
 
   /** The user's ratings and choices as Bradley-Terry observations (for fitting a population prior). */
@@ -192,7 +200,7 @@ export class Personalizer {
         state = applyEvent(state, event, ctx, extraction, { inPlace: true }).state;
         folded.push({ event, ctx, ...(extraction && { extraction }) });
       }
-      this.remember(state);
+      state = this.remember(state);
       profile = this.profileOf(state);
       await store(profile);
     } catch (err) {
@@ -245,8 +253,7 @@ export class Personalizer {
 
   setStrength(state: PreferenceState, strength: number): Profile {
     const next = withStrength(state, strength);
-    this.remember(next);
-    return this.profileOf(next);
+    return this.profileOf(this.remember(next));
   }
 
   forget(userId: string): void {

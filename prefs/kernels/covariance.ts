@@ -3,8 +3,14 @@
 // do the same operations in the same order, so they give the same numbers bit for bit; the
 // JavaScript loops are the reference the tests hold the kernel to.
 //
-// The kernel works on its own memory: opening a work copies S in, the downdate copies it back.
-// At D = 156 the two copies cost less than the SIMD saves (scripts/bench/prefs.ts prints both).
+// The kernel works in its own memory (one per D). A covariance made resident there
+// (residentCovariance: the personalizer's cached states) is updated where it lies; any other is
+// copied in and back out, which at D = 156 costs about what the SIMD saves. A resident matrix is
+// an ordinary Float64Array over that memory; its place is given back when the array is garbage
+// collected (FinalizationRegistry), so no array can ever see another's numbers. The places are
+// fixed when the memory is made (a memory that grew would detach every array over it): past
+// them, covariances simply stay where they are.
+
 import { WASM_BASE64 } from './covariance-wasm.ts';
 
 /** S x and S - k s s' on one covariance S (D x D, row-major). Used synchronously, then dropped. */
@@ -17,79 +23,142 @@ export interface CovarianceWork {
 
 export type CovarianceKernelKind = 'wasm' | 'js';
 
+/** Memory for resident covariances, per D: as much as the personalizer's cache of states holds. */
+export const RESIDENT_BYTES = 256 * 2 ** 20;
+/** Resident covariances per D at most (the personalizer keeps no more states than this at small D). */
+const MAX_PLACES = 4096;
+
 interface Kernel {
+  readonly d: number;
   readonly memory: WebAssembly.Memory;
+  /** The whole memory, in doubles: x at 0, s at d, the copy place at 2d, then the resident places. */
+  readonly heap: Float64Array;
   readonly matvec: (c: number, x: number, s: number, d: number) => void;
   readonly rankone: (c: number, s: number, k: number, d: number) => void;
-  heap: Float64Array;
+  /** Resident places not in use. */
+  readonly free: number[];
+  readonly registry: FinalizationRegistry<number>;
+  /** Counts works opened on the copy place: it holds the latest one's matrix only. */
+  opened: number;
 }
 
-/** undefined: not tried yet; null: no SIMD in this engine. */
-let loaded: Kernel | null | undefined;
+/** undefined: not tried yet; null: no WebAssembly SIMD in this engine. */
+let module: WebAssembly.Module | null | undefined;
+const kernels = new Map<number, Kernel>();
 let chosen: CovarianceKernelKind | undefined;
-/** Counts opened works: the kernel's memory holds the latest one's matrix only. */
-let opened = 0;
 
-function loadKernel(): Kernel | null {
-  if (loaded !== undefined) return loaded;
+function loadModule(): WebAssembly.Module | null {
+  if (module !== undefined) return module;
   try {
     const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    if (!WebAssembly.validate(bytes)) return (loaded = null);
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as Omit<Kernel, 'heap'>;
-    loaded = { memory: exports.memory, matvec: exports.matvec, rankone: exports.rankone, heap: new Float64Array(exports.memory.buffer) };
+    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
-    loaded = null;
+    module = null;
   }
-  return loaded;
+  return module;
 }
+
+/** The kernel for D, made at first use; null without SIMD or past D = 16383 (32-bit offsets). */
+function kernelFor(d: number): Kernel | null {
+  const existing = kernels.get(d);
+  if (existing) return existing;
+  const wasm = loadModule();
+  const doubles = 2 * d + d * d;
+  if (!wasm || !Number.isInteger(d) || d < 1 || 8 * doubles > 2 ** 31 - 1) return null;
+  const places = Math.max(0, Math.min(MAX_PLACES, Math.floor(RESIDENT_BYTES / (8 * d * d)), Math.floor((2 ** 31 - 1 - 8 * doubles) / (8 * d * d))));
+  const pages = Math.ceil((8 * (doubles + places * d * d)) / 65536);
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const exports = new WebAssembly.Instance(wasm, { kernel: { memory } }).exports as unknown as Pick<Kernel, 'matvec' | 'rankone'>;
+  const free = Array.from({ length: places }, (_, i) => places - 1 - i);
+  const kernel: Kernel = {
+    d, memory, heap: new Float64Array(memory.buffer), matvec: exports.matvec, rankone: exports.rankone,
+    free, registry: new FinalizationRegistry((place) => free.push(place)), opened: 0,
+  };
+  kernels.set(d, kernel);
+  return kernel;
+}
+
+/** Where resident place `i` starts, in doubles. */
+const placeStart = (k: Kernel, i: number) => 2 * k.d + (1 + i) * k.d * k.d;
 
 /** The kernel the online update uses: 'wasm' where the engine has WebAssembly SIMD. */
 export function covarianceKernel(): CovarianceKernelKind {
-  return (chosen ??= loadKernel() ? 'wasm' : 'js');
+  return (chosen ??= loadModule() ? 'wasm' : 'js');
 }
 
 /** Chooses the kernel (benchmarks and tests compare the two); 'wasm' throws where there is none. */
 export function useCovarianceKernel(kind: CovarianceKernelKind): void {
-  if (kind === 'wasm' && !loadKernel()) throw new Error('this engine has no WebAssembly SIMD');
+  if (kind === 'wasm' && !loadModule()) throw new Error('this engine has no WebAssembly SIMD');
   chosen = kind;
+}
+
+/**
+ * The covariance, or a copy of it in the kernel's memory, where updates need no copying: for a
+ * belief kept and updated many times (a cached state). The copy is an ordinary Float64Array.
+ * Without a free place (or a kernel), `cov` itself.
+ */
+export function residentCovariance(cov: Float64Array, d: number): Float64Array {
+  const kernel = covarianceKernel() === 'wasm' ? kernelFor(d) : null;
+  if (!kernel || cov.length !== d * d || cov.buffer === kernel.memory.buffer) return cov;
+  const place = kernel.free.pop();
+  if (place === undefined) return cov;
+  const start = placeStart(kernel, place);
+  const resident = kernel.heap.subarray(start, start + d * d);
+  resident.set(cov);
+  kernel.registry.register(resident, place);
+  return resident;
+}
+
+/** Whether `cov` lies in a kernel's memory (residentCovariance). */
+export function isResident(cov: Float64Array): boolean {
+  return [...kernels.values()].some((k) => cov.buffer === k.memory.buffer);
 }
 
 /** Opens a work on `cov` with the chosen kernel (or `kind`). */
 export function covarianceWork(cov: Float64Array, d: number, kind: CovarianceKernelKind = covarianceKernel()): CovarianceWork {
   if (cov.length !== d * d) throw new RangeError(`covariance has ${cov.length} entries; D = ${d} needs ${d * d}`);
-  const kernel = kind === 'wasm' ? loadKernel() : null;
-  // Byte offsets are 32-bit in the kernel: past D = 16383 the loops stay in JavaScript.
-  if (!kernel || 8 * (d * d + 2 * d) > 2 ** 31 - 1) return jsWork(cov, d);
-  return wasmWork(kernel, cov, d);
+  const kernel = kind === 'wasm' ? kernelFor(d) : null;
+  if (!kernel) return jsWork(cov, d);
+  return cov.buffer === kernel.memory.buffer ? residentWork(kernel, cov) : copiedWork(kernel, cov);
 }
 
-function wasmWork(kernel: Kernel, cov: Float64Array, d: number): CovarianceWork {
-  const bytes = 8 * (d * d + 2 * d);
-  if (kernel.memory.buffer.byteLength < bytes) {
-    kernel.memory.grow(Math.ceil((bytes - kernel.memory.buffer.byteLength) / 65536));
-    kernel.heap = new Float64Array(kernel.memory.buffer);
-  }
-  const heap = kernel.heap;
-  // Layout: S at 0, x after it, the product s after x.
-  const X = d * d;
-  const S = X + d;
-  heap.set(cov, 0);
-  const id = ++opened;
-  const current = () => {
-    if (id !== opened) throw new Error('a covariance work was used after another was opened');
+/** S x and the downdate on the matrix at byte offset `at`; x and s go through the scratch places. */
+function kernelLoops(kernel: Kernel, at: number): CovarianceWork {
+  const { d, heap } = kernel;
+  return {
+    times(x) {
+      heap.set(x, 0);
+      kernel.matvec(at, 0, 8 * d, d);
+      return heap.slice(d, 2 * d);
+    },
+    downdate(s, k) {
+      heap.set(s, d);
+      kernel.rankone(at, 8 * d, k, d);
+    },
   };
+}
+
+function residentWork(kernel: Kernel, cov: Float64Array): CovarianceWork {
+  return kernelLoops(kernel, cov.byteOffset);
+}
+
+function copiedWork(kernel: Kernel, cov: Float64Array): CovarianceWork {
+  const at = 2 * kernel.d;
+  kernel.heap.set(cov, at);
+  const id = ++kernel.opened;
+  const current = () => {
+    if (id !== kernel.opened) throw new Error('a covariance work was used after another was opened');
+  };
+  const loops = kernelLoops(kernel, 8 * at);
   return {
     times(x) {
       current();
-      heap.set(x, X);
-      kernel.matvec(0, 8 * X, 8 * S, d);
-      return heap.slice(S, S + d);
+      return loops.times(x);
     },
     downdate(s, k) {
       current();
-      heap.set(s, S);
-      kernel.rankone(0, 8 * S, k, d);
-      cov.set(heap.subarray(0, X));
+      loops.downdate(s, k);
+      cov.set(kernel.heap.subarray(at, at + cov.length));
     },
   };
 }

@@ -4,9 +4,9 @@
 ;; and the same four partial sums), so the results are equal bit for bit.
 ;;
 ;; Built into covariance-wasm.ts by `npm run build:kernels` (scripts/build-kernels.ts, wabt).
-;; Pointers are byte offsets into the exported memory; matrices are D x D, row-major.
+;; Pointers are byte offsets into the imported memory; matrices are D x D, row-major.
 (module
-  (memory (export "memory") 1) ;; grown by the caller to fit D
+  (import "kernel" "memory" (memory 1)) ;; made by the caller to fit D and its resident matrices
   ;; s[i] = sum_j cov[i*d + j] * x[j]: lanes a = (s0, s1), b = (s2, s3) over j, j+1, j+2, j+3;
   ;; the tail (d mod 4) into s0; then (s0 + s1) + (s2 + s3).
   (func (export "matvec") (param $c i32) (param $x i32) (param $s i32) (param $d i32)

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { updateBeliefInPlace, type GaussianBelief } from '../../prefs/bradley-terry.ts';
-import { covarianceKernel, covarianceWork, useCovarianceKernel } from '../../prefs/kernels/covariance.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { covarianceKernel, covarianceWork, isResident, residentCovariance, useCovarianceKernel } from '../../prefs/kernels/covariance.ts';
 import { gaussian, seededRng } from '../../prefs/random.ts';
 import { compileWat, kernelModuleSource, kernels } from '../../scripts/build-kernels.ts';
 
@@ -86,4 +88,50 @@ test('a work is for one synchronous use: the kernel memory holds the latest open
   covarianceWork(randomMatrix(4, 2), 4, 'wasm');
   assert.throws(() => first.times([1, 0, 0, 0]), /after another was opened/);
   assert.throws(() => covarianceWork(new Float64Array(15), 4), /D = 4 needs 16/);
+});
+
+test('a resident covariance is updated where it lies, with the numbers any other would get', () => {
+  const d = 156;
+  const r = seededRng(11);
+  const start = randomMatrix(d, 5).map((v, i) => (i % (d + 1) === 0 ? 4 : 0) + v / 100);
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) start[i * d + j] = start[j * d + i]!;
+  const resident = residentCovariance(start.slice(), d);
+  const other = residentCovariance(start.slice(), d);
+  assert.ok(isResident(resident) && isResident(other) && !isResident(start));
+  assert.ok(sameBits(resident, start));
+  const a: GaussianBelief = { dim: d, mean: new Float64Array(d), covariance: resident };
+  const b: GaussianBelief = { dim: d, mean: new Float64Array(d), covariance: start.slice() };
+  for (let n = 0; n < 50; n++) {
+    const o = { x: Array.from({ length: d }, () => gaussian(r) / 10), target: n % 2, weight: 1 };
+    updateBeliefInPlace(a, o);
+    updateBeliefInPlace(b, o);
+  }
+  assert.ok(a.covariance === resident && isResident(a.covariance), 'updated in place');
+  assert.ok(sameBits(a.covariance, b.covariance) && sameBits(a.mean, b.mean));
+  assert.ok(!sameBits(resident, start), 'the updates changed it');
+  assert.ok(sameBits(other, start), 'another resident covariance is untouched');
+  assert.equal(residentCovariance(resident, d), resident, 'resident already');
+});
+
+test('a resident place is given back once its array is garbage collected', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const d = 3;
+  const fill = () => {
+    const held: Float64Array[] = [];
+    for (;;) {
+      const m = residentCovariance(new Float64Array(d * d), d);
+      if (!isResident(m)) return held;
+      held.push(m);
+    }
+  };
+  let held: Float64Array[] | undefined = fill();
+  assert.ok(held.length > 0);
+  assert.ok(!isResident(residentCovariance(new Float64Array(d * d), d)), 'every place taken: the matrix stays where it is');
+  held = undefined;
+  for (let i = 0; i < 10 && !isResident(residentCovariance(new Float64Array(d * d), d)); i++) {
+    gc();
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  assert.ok(isResident(residentCovariance(new Float64Array(d * d), d)), 'places came back');
 });
