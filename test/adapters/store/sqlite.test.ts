@@ -62,4 +62,44 @@ describe('sqlite group commit', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps a group open while transactions keep joining it, for a few turns at most', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atelier-store-'));
+    const file = join(dir, 'atelier.db');
+    const store = await openSqliteStore(file);
+    const reader = new Database(file, { readonly: true });
+    const users = () => (reader.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+    const turn = () => new Promise((r) => setImmediate(r));
+    try {
+      // One transaction per turn, three turns running: one COMMIT for the three.
+      const seen: number[] = [];
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 3; i++) {
+        writes.push(store.createUser(`grows-${i}`).then(() => seen.push(users())));
+        await turn();
+      }
+      await Promise.all(writes);
+      assert.deepEqual(seen, [3, 3, 3]);
+      // A lone transaction commits after a turn in which nothing joined it.
+      const lone = store.createUser('lone');
+      await turn();
+      await turn();
+      await turn();
+      assert.equal(await Promise.race([lone.then(() => 'committed'), turn().then(() => 'waiting')]), 'committed');
+      // One joining every turn, twenty turns running: the first group commits before the last joins.
+      const before = users();
+      const firsts: number[] = [];
+      const stream: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) {
+        stream.push(store.createUser(`stream-${i}`).then(() => firsts.push(users() - before)));
+        await turn();
+      }
+      await Promise.all(stream);
+      assert.ok(firsts[0]! >= 3 && firsts[0]! < 20, `the first group held ${firsts[0]} of 20`);
+    } finally {
+      reader.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
