@@ -161,9 +161,10 @@ export function updateBeliefInPlace(belief: GaussianBelief, o: Observation): voi
   // The two O(D^2) loops, S x and the downdate, are the whole cost of an update: on the SIMD
   // kernel (kernels/covariance.ts), which gives the same numbers as the JavaScript loops.
   const work = covarianceWork(belief.covariance, d);
-  const sparse = toSparse(o.x);
+  let nonZero = 0;
+  for (let i = 0; i < d; i++) if (o.x[i] !== 0) nonZero++;
   // S x over x's non-zero coordinates when it has few (a choice differs in a few attributes).
-  const sx = sparse.index.length > d / 2 ? work.times(o.x) : sparseTimes(belief.covariance, d, sparse);
+  const sx = nonZero > d / 2 ? work.times(o.x) : sparseTimes(belief.covariance, d, toSparse(o.x));
   let q = 0;
   let z0 = 0;
   for (let i = 0; i < d; i++) {

@@ -6,7 +6,11 @@
 // still load.
 import type { Profile } from '../../prefs/history.ts';
 
+// Float64Array is the platform's byte order: little-endian wherever Node runs, checked here.
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+
 function toBase64(values: readonly number[]): string {
+  if (LITTLE_ENDIAN) return Buffer.from(Float64Array.from(values).buffer).toString('base64');
   const bytes = Buffer.allocUnsafe(values.length * 8);
   for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, i * 8);
   return bytes.toString('base64');
@@ -15,6 +19,8 @@ function toBase64(values: readonly number[]): string {
 function fromBase64(text: string, field: string): number[] {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) throw new Error(`stored profile: ${field} is not a list of float64`);
+  // Copied out of the Buffer (whose offset in its pool need not be a multiple of 8).
+  if (LITTLE_ENDIAN) return Array.from(new Float64Array(Uint8Array.from(bytes).buffer));
   const out = new Array<number>(bytes.length / 8);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
   return out;

@@ -1,6 +1,6 @@
 // @fastify/rate-limit: requests per minute per API key (per address for requests without one),
 // on the /v1 routes. In scale-out the counters live in Redis, so the limit holds across API nodes.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -16,7 +16,7 @@ export interface RateLimitSettings {
 // Keys are hashed: a raw key must never sit in Redis or in memory dumps as a map key.
 function keyOf(request: FastifyRequest): string {
   const token = bearerToken(request);
-  return token ? `key:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}` : `ip:${request.ip}`;
+  return token ? `key:${hash('sha256', token, 'base64url').slice(0, 22)}` : `ip:${request.ip}`;
 }
 
 async function limits(fastify: FastifyInstance, settings: RateLimitSettings): Promise<void> {

@@ -26,3 +26,12 @@ it('refuses a vector whose bytes are not whole float64s', () => {
   const text = encodeProfile(profile).replace(/"vector64":"[^"]*"/, '"vector64":"AAAA"');
   assert.throws(() => decodeProfile(text), /vector is not a list of float64/);
 });
+
+it('writes the vectors as little-endian float64, as rows written before hold them', () => {
+  // 1.0 is 00 00 00 00 00 00 f0 3f little-endian; -2.5 is 00 00 00 00 00 00 04 c0.
+  const text = encodeProfile({ ...profile, vector: [1], attributeVector: [-2.5] });
+  assert.match(text, /"vector64":"AAAAAAAA8D8="/);
+  assert.match(text, /"attributeVector64":"AAAAAAAABMA="/);
+  const stored = text.replace('AAAAAAAA8D8=', Buffer.from([0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40]).toString('base64'));
+  assert.deepEqual(decodeProfile(stored).vector, [1, 2]);
+});
