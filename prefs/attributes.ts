@@ -64,8 +64,12 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** ", on a teal background" -> "teal background"; "in even light" -> "even light". */
 const stripPhrase = (p: string) => normalizeText(p).replace(/^[,\s]+/, '').replace(/^(on|in|under|with|at)\s+(a|an|the)\s+|^(on|in|under|with|at)\s+/, '');
 
+/** Keywords whose canonical form a catalog remembers. */
+const CANONICALS_KEPT = 4096;
+
 export class AttributeCatalog {
   private readonly byAlias = new Map<string, AttributeDef>();
+  private readonly canonicals = new Map<string, string | null>();
   private readonly pattern: RegExp | null;
 
   private constructor(
@@ -129,8 +133,17 @@ export class AttributeCatalog {
 
   /** Profile key of a keyword: the catalog's canonical text, else the cleaned keyword, else null. */
   canonical(keyword: unknown): string | null {
+    if (typeof keyword !== 'string') return null;
+    const known = this.canonicals.get(keyword);
+    if (known !== undefined) return known;
     const clean = normalizeAttribute(keyword);
-    return clean === null ? null : (this.byAlias.get(clean)?.text ?? clean);
+    const canonical = clean === null ? null : (this.byAlias.get(clean)?.text ?? clean);
+    // Every rating names its image's attributes again: remembered, up to a bound (free text
+    // from comments would otherwise grow it without end).
+    if (keyword.length > 200) return canonical;
+    if (this.canonicals.size >= CANONICALS_KEPT) this.canonicals.clear();
+    this.canonicals.set(keyword, canonical);
+    return canonical;
   }
 
   /** Non-overlapping mentions in an already normalized text, left to right. */

@@ -48,21 +48,36 @@ export class PreferenceSpace {
     return this.prior.dim;
   }
 
-  /** phi(img) = [e; t]. */
+  /**
+   * phi(img) = [e; t]. Kept per image object (an image's facts never change, and the store hands
+   * out the same object for the same image): read it, never write into it.
+   */
   features(img: ImageFeatures): Float64Array {
+    const known = this.memo(img);
+    if (known.features) return known.features;
     const x = new Float64Array(this.dim);
     x.set(img.embedding);
     x.set(this.attributes.indicator(img.attributes), this.imageDim);
-    return x;
+    return (known.features = x);
   }
 
-  /** phi(img) - phi(average image): the x of a pointwise rating. */
+  /** phi(img) - phi(average image): the x of a pointwise rating. Kept per image object, as features. */
   centered(img: ImageFeatures): Float64Array {
-    const x = this.features(img);
+    const known = this.memo(img);
+    if (known.centered) return known.centered;
+    const x = this.features(img).slice();
     const d = this.imageDim;
     for (let i = 0; i < d; i++) x[i] = x[i]! - this.imagePrior.center[i]!;
     for (let i = 0; i < this.attributes.dim; i++) x[d + i] = x[d + i]! - this.attributes.center[i]!;
-    return x;
+    return (known.centered = x);
+  }
+
+  private readonly memos = new WeakMap<ImageFeatures, { features?: Float64Array; centered?: Float64Array }>();
+
+  private memo(img: ImageFeatures): { features?: Float64Array; centered?: Float64Array } {
+    let known = this.memos.get(img);
+    if (!known) this.memos.set(img, (known = {}));
+    return known;
   }
 
   /** z = [w; v] split into its blocks. */

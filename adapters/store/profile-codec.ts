@@ -10,7 +10,7 @@ import type { Profile } from '../../prefs/history.ts';
 const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 
 function toBase64(values: readonly number[]): string {
-  if (LITTLE_ENDIAN) return Buffer.from(Float64Array.from(values).buffer).toString('base64');
+  if (LITTLE_ENDIAN) return Buffer.from(new Float64Array(values).buffer).toString('base64');
   const bytes = Buffer.allocUnsafe(values.length * 8);
   for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, i * 8);
   return bytes.toString('base64');

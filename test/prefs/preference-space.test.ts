@@ -156,3 +156,34 @@ test('general art terms no image of the user carried are not liked on weight bor
   const general = AttributeCatalog.create({});
   assert.equal(attributeSpace(general).undrawn.size, 0);
 });
+
+test('an image\'s features are computed once per image object, and centering does not write into them', () => {
+  const joint = preferenceSpace(catalog, isotropicPrior(3, 1));
+  const img = { embedding: [0.6, 0.8, 0], attributes: ['teal background', 'striped'] };
+  const phi = joint.features(img);
+  const copy = phi.slice();
+  const x = joint.centered(img);
+  assert.equal(joint.features(img), phi, 'the same array for the same image object');
+  assert.equal(joint.centered(img), x);
+  assert.deepEqual(phi, copy, 'centering left phi as it was');
+  assert.notEqual(x, phi);
+  for (let i = 0; i < joint.dim; i++) {
+    const center = i < 3 ? joint.imagePrior.center[i]! : joint.attributes.center[i - 3]!;
+    assert.equal(x[i], phi[i]! - center);
+  }
+  // Another object with the same facts gets equal numbers of its own.
+  const twin = { embedding: [0.6, 0.8, 0], attributes: ['teal background', 'striped'] };
+  assert.notEqual(joint.features(twin), phi);
+  assert.deepEqual(joint.features(twin), phi);
+});
+
+test('canonical keywords stay the same when remembered, past the memory\'s bound too', () => {
+  const words = ['Teal Background!', 'stripes', '  golden hour ', 'no such thing at all', 42, '', 'x'.repeat(300)];
+  const fresh = AttributeCatalog.create({ world: vocabulary });
+  const first = words.map((w) => fresh.canonical(w));
+  assert.deepEqual(first.slice(0, 2), ['teal background', 'striped']);
+  assert.equal(first[4], null);
+  for (let i = 0; i < 5000; i++) fresh.canonical(`filler keyword ${i}`);
+  assert.deepEqual(words.map((w) => fresh.canonical(w)), first);
+  assert.deepEqual(words.map((w) => AttributeCatalog.create({ world: vocabulary }).canonical(w)), first);
+});
