@@ -9,8 +9,15 @@ import type { Profile } from '../../prefs/history.ts';
 // Float64Array is the platform's byte order: little-endian wherever Node runs, checked here.
 const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
 
+/** Reused by toBase64: a fresh Float64Array per vector is an allocation outside the heap each. */
+let scratch = new Float64Array(256);
+
 function toBase64(values: readonly number[]): string {
-  if (LITTLE_ENDIAN) return Buffer.from(new Float64Array(values).buffer).toString('base64');
+  if (LITTLE_ENDIAN) {
+    if (scratch.length < values.length) scratch = new Float64Array(values.length);
+    scratch.set(values);
+    return Buffer.from(scratch.buffer, 0, values.length * 8).toString('base64');
+  }
   const bytes = Buffer.allocUnsafe(values.length * 8);
   for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, i * 8);
   return bytes.toString('base64');
