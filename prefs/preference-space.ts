@@ -80,9 +80,12 @@ export class PreferenceSpace {
     return known;
   }
 
-  /** z = [w; v] split into its blocks. */
+  /**
+   * z = [w; v] split into its blocks: views of z itself when it is a Float64Array (no copy per
+   * profile read), so copy a block before keeping it past a change of z (an in-place update).
+   */
   split(z: ArrayLike<number>): { w: Float64Array; v: Float64Array } {
-    const all = Float64Array.from(z);
+    const all = z instanceof Float64Array ? z : Float64Array.from(z);
     return { w: all.subarray(0, this.imageDim), v: all.subarray(this.imageDim) };
   }
 }
