@@ -9,7 +9,10 @@
 // an ordinary Float64Array over that memory; its place is given back when the array is garbage
 // collected (FinalizationRegistry), so no array can ever see another's numbers. The places are
 // fixed when the memory is made (a memory that grew would detach every array over it): past
-// them, covariances simply stay where they are.
+// them, covariances simply stay where they are. Two cautions for resident arrays: keep no
+// subarray of one longer than the array itself (the place goes back when the array is
+// collected), and post none to another thread (a structured clone copies the whole memory);
+// the refit thread gets the mean only.
 
 import { WASM_BASE64 } from './covariance-wasm.ts';
 
