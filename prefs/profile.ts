@@ -250,7 +250,8 @@ export function toProfile(state: PreferenceState, space: PreferenceSpace, maxAtt
   if (state.belief.dim !== space.dim) throw new RangeError(`the state has ${state.belief.dim} dimensions; the space ${space.dim}`);
   const liked: WeightedAttribute[] = [];
   const disliked: WeightedAttribute[] = [];
-  const ranked = [...scoreAttributes(state, space)].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
+  // Only scores strong enough to be listed are ranked (most of the catalog is near 0).
+  const ranked = [...scoreAttributes(state, space)].filter(([, s]) => Math.abs(s) >= MIN_SCORE).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]) || (a[0] < b[0] ? -1 : 1));
   for (const [attribute, s] of ranked) {
     if (s >= MIN_SCORE && liked.length < maxAttributes) liked.push({ attribute, weight: s });
     if (s <= -MIN_SCORE && disliked.length < maxAttributes) disliked.push({ attribute, weight: -s });
