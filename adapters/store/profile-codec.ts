@@ -27,7 +27,7 @@ function fromBase64(text: string, field: string): number[] {
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length % 8 !== 0) throw new Error(`stored profile: ${field} is not a list of float64`);
   // Copied out of the Buffer (whose offset in its pool need not be a multiple of 8).
-  if (LITTLE_ENDIAN) return Array.from(new Float64Array(Uint8Array.from(bytes).buffer));
+  if (LITTLE_ENDIAN) return Array.from(new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
   const out = new Array<number>(bytes.length / 8);
   for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
   return out;

@@ -46,19 +46,19 @@ interface Kernel {
 }
 
 /** undefined: not tried yet; null: no WebAssembly SIMD in this engine. */
-let module: WebAssembly.Module | null | undefined;
+let compiled: WebAssembly.Module | null | undefined;
 const kernels = new Map<number, Kernel>();
 let chosen: CovarianceKernelKind | undefined;
 
 function loadModule(): WebAssembly.Module | null {
-  if (module !== undefined) return module;
+  if (compiled !== undefined) return compiled;
   try {
     const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    module = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
-    module = null;
+    compiled = null;
   }
-  return module;
+  return compiled;
 }
 
 /** The kernel for D, made at first use; null without SIMD or past D = 16383 (32-bit offsets). */
@@ -122,7 +122,7 @@ export function covarianceWork(cov: Float64Array, d: number, kind: CovarianceKer
   if (cov.length !== d * d) throw new RangeError(`covariance has ${cov.length} entries; D = ${d} needs ${d * d}`);
   const kernel = kind === 'wasm' ? kernelFor(d) : null;
   if (!kernel) return jsWork(cov, d);
-  return cov.buffer === kernel.memory.buffer ? residentWork(kernel, cov) : copiedWork(kernel, cov);
+  return cov.buffer === kernel.memory.buffer ? kernelLoops(kernel, cov.byteOffset) : copiedWork(kernel, cov);
 }
 
 /** S x and the downdate on the matrix at byte offset `at`; x and s go through the scratch places. */
@@ -139,10 +139,6 @@ function kernelLoops(kernel: Kernel, at: number): CovarianceWork {
       kernel.rankone(at, 8 * d, k, d);
     },
   };
-}
-
-function residentWork(kernel: Kernel, cov: Float64Array): CovarianceWork {
-  return kernelLoops(kernel, cov.byteOffset);
 }
 
 function copiedWork(kernel: Kernel, cov: Float64Array): CovarianceWork {
